@@ -1,0 +1,9 @@
+import { registerBackend } from '../core/registry.ts';
+
+/*
+ * URL schemes of the bundled backends. Each module is imported only when a store of
+ * its type is opened, and its driver only then, so unused drivers need not be installed.
+ */
+registerBackend({ type: 'memory', schemes: ['memory'], load: () => import('./memory.ts') });
+registerBackend({ type: 'fs', schemes: ['file', 'fs'], load: () => import('./fs/index.ts') });
+registerBackend({ type: 'sqlite', schemes: ['sqlite', 'sqlite3'], load: () => import('./sqlite.ts') });

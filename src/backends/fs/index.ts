@@ -1,0 +1,477 @@
+import { randomBytes } from 'node:crypto';
+import { type Dirent, mkdirSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { matchesAttrs } from '../../core/attr-filter.ts';
+import type {
+  BackendConfig,
+  BackendInfo,
+  Capabilities,
+  DeleteOptions,
+  ListedEntry,
+  ListOptions,
+  Meta,
+  PutOptions,
+  StoredValue,
+} from '../../core/backend.ts';
+import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
+import { ConnectionError, CorruptValueError, OperationError } from '../../core/errors.ts';
+import { compareKeyPaths, joinPath, type KeyInput, splitPath } from '../../core/keys.ts';
+import { makeMeta, verifyValue } from '../../core/meta.ts';
+import { parseLocalUrl } from '../../core/url.ts';
+import { decodeEntry, encodeEntry, MalformedEntryError, readHeader } from './entry-file.ts';
+import { FileLocks, LockTimeoutError } from './file-lock.ts';
+import {
+  classifyName,
+  decodeStem,
+  encodeSegment,
+  isHashedStem,
+  LOCK_SUFFIX,
+  SEGMENT_FILE,
+  TEMP_MARKER,
+  VALUE_SUFFIX,
+} from './file-names.ts';
+
+/** Options of {@link FsBackend}. */
+export interface FsBackendOptions {
+  /** Root directory of the store; created if missing. */
+  root: string;
+  /** fsync files and directories on every write (default `true`): survives power loss, costs latency. */
+  fsync?: boolean | undefined;
+  /** A lock older than this is taken over (ms, default 30000). */
+  lockLeaseMs?: number | undefined;
+  /** Give up waiting for a key's lock after this long (ms, default 10000). */
+  lockTimeoutMs?: number | undefined;
+}
+
+/** What {@link FsBackend.compact} removed. */
+export interface CompactReport {
+  removed: number;
+  tempFiles: number;
+  lockFiles: number;
+  directories: number;
+}
+
+const CAPABILITIES: Capabilities = {
+  persistent: true,
+  atomicConditionalWrite: true,
+  multiProcess: true,
+  queryAttrs: false,
+  atomicBatch: false,
+};
+
+interface DirItem {
+  readonly sortKey: string;
+  readonly kind: 'value' | 'dir';
+  readonly name: string;
+}
+
+/**
+ * One file per entry under a root directory. Every valid key maps to exactly one path
+ * inside the root (see file-names.ts); a write goes to a unique temp file in the same
+ * directory, is fsynced and renamed over the old file, so readers see the old or the
+ * new value, never a mix, also after a crash. Writes to a key are serialised by a
+ * lock file, so conditional writes are atomic across processes.
+ *
+ * @example
+ * ```ts
+ * const store = await FsBackend.open({ root: './data' });
+ * await store.put('runs/a', new Uint8Array([1]));
+ * ```
+ */
+export class FsBackend extends BaseBackend {
+  readonly capabilities = CAPABILITIES;
+  readonly label: string;
+  readonly #root: string;
+  readonly #fsync: boolean;
+  readonly #options: FsBackendOptions;
+  readonly #locks: FileLocks;
+
+  private constructor(options: FsBackendOptions) {
+    super();
+    this.#root = resolve(options.root);
+    this.#fsync = options.fsync ?? true;
+    this.#options = options;
+    this.label = `file:${this.#root}`;
+    this.#locks = new FileLocks({ leaseMs: options.lockLeaseMs ?? 30_000, timeoutMs: options.lockTimeoutMs ?? 10_000 });
+  }
+
+  /** Opens (and creates if needed) a store rooted at `options.root`. */
+  static async open(options: FsBackendOptions): Promise<FsBackend> {
+    const backend = new FsBackend(options);
+    try {
+      mkdirSync(backend.#root, { recursive: true });
+    } catch (error) {
+      throw new ConnectionError(`Cannot create store directory: ${(error as Error).message}`, {
+        backend: backend.label,
+        cause: error,
+      });
+    }
+    return backend;
+  }
+
+  async get(input: KeyInput): Promise<StoredValue | undefined> {
+    const { segments, path } = this.key(input);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.#valueFile(segments));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw this.wrap(error, 'get', path);
+    }
+    const entry = this.#decode(() => decodeEntry(bytes), path);
+    if (entry.path !== path) return undefined;
+    verifyValue(entry.value, entry.meta, path, this.label);
+    return { value: entry.value, meta: entry.meta };
+  }
+
+  async stat(input: KeyInput): Promise<Meta | undefined> {
+    const { segments, path } = this.key(input);
+    const header = await this.#header(this.#valueFile(segments), path);
+    return header?.path === path ? header.meta : undefined;
+  }
+
+  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+    const { segments, path } = this.checkPut(input, value, options);
+    const file = this.#valueFile(segments);
+    const attrs = copyAttrs(options.attrs);
+    return this.#locked(segments, path, 'put', async (stillHeld) => {
+      const current = await this.#header(file, path);
+      const currentEtag = current?.path === path ? current.meta.etag : undefined;
+      if (options.ifAbsent && currentEtag !== undefined) throw this.conditionFailed(path, currentEtag, options);
+      if (options.ifMatch !== undefined && currentEtag !== options.ifMatch) {
+        throw this.conditionFailed(path, currentEtag, options);
+      }
+      const meta = makeMeta(value, attrs, current?.path === path ? current.meta.createdAt : undefined);
+      await this.#writeAtomically(file, encodeEntry(path, meta, value), async () => {
+        // The lock is a lease: if it was taken over while we wrote, do not commit.
+        if (!(await stillHeld())) {
+          throw new OperationError('Lost the key lock while writing; nothing was written', {
+            key: path,
+            backend: this.label,
+          });
+        }
+      });
+      return meta;
+    });
+  }
+
+  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+    const { segments, path } = this.key(input);
+    const file = this.#valueFile(segments);
+    const before = await this.#header(file, path);
+    if (before?.path !== path) {
+      if (options.ifMatch !== undefined) throw this.conditionFailed(path, undefined, options);
+      return false;
+    }
+    return this.#locked(segments, path, 'delete', async () => {
+      const current = await this.#header(file, path);
+      const currentEtag = current?.path === path ? current.meta.etag : undefined;
+      if (options.ifMatch !== undefined && currentEtag !== options.ifMatch) {
+        throw this.conditionFailed(path, currentEtag, options);
+      }
+      if (currentEtag === undefined) return false;
+      await unlink(file);
+      if (this.#fsync) await this.#syncDir(file);
+      return true;
+    });
+  }
+
+  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+    const plan = this.planList(prefixInput, options);
+    let emitted = 0;
+    for await (const entry of this.#walk(this.#dirOf(plan.prefix.segments), plan.prefix.path, plan)) {
+      if (emitted >= plan.limit) return;
+      emitted++;
+      yield entry;
+    }
+  }
+
+  async clear(prefixInput?: KeyInput): Promise<number> {
+    const prefix = this.prefix(prefixInput);
+    let removed = 0;
+    for await (const entry of this.list(prefix.segments)) {
+      if (await this.delete(entry.key)) removed++;
+    }
+    await this.#removeEmptyDirs(this.#dirOf(prefix.segments), prefix.segments.length > 0);
+    return removed;
+  }
+
+  async info(): Promise<BackendInfo> {
+    let entries = 0;
+    let bytes = 0;
+    for await (const { meta } of this.list()) {
+      entries++;
+      bytes += meta.size;
+    }
+    return {
+      type: 'fs',
+      location: this.#root,
+      entries,
+      bytes,
+      capabilities: this.capabilities,
+      details: { fsync: this.#fsync },
+    };
+  }
+
+  toConfig(): BackendConfig {
+    return {
+      type: 'fs',
+      root: this.#root,
+      fsync: this.#fsync,
+      lockLeaseMs: this.#options.lockLeaseMs,
+      lockTimeoutMs: this.#options.lockTimeoutMs,
+    };
+  }
+
+  /**
+   * Removes what crashed writers leave behind: temp files and stale-lock leftovers
+   * older than `minAgeMs` (default 60 s, so in-flight writes are untouched), locks of
+   * dead holders, and empty directories.
+   */
+  async compact(options: { minAgeMs?: number } = {}): Promise<CompactReport> {
+    this.prefix(undefined);
+    const minAge = options.minAgeMs ?? 60_000;
+    const report: CompactReport = { removed: 0, tempFiles: 0, lockFiles: 0, directories: 0 };
+    const visit = async (dir: string, isRoot: boolean): Promise<boolean> => {
+      let items: Dirent[];
+      try {
+        items = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return false;
+      }
+      let remaining = items.length;
+      for (const item of items) {
+        const full = join(dir, item.name);
+        const kind = classifyName(item.name, item.isDirectory());
+        if (kind === 'dir') {
+          if (await visit(full, false)) remaining--;
+        } else if (kind === 'temp' || kind === 'stale' || kind === 'lock') {
+          const age = Date.now() - (await stat(full).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+          if (
+            age >= minAge &&
+            (await unlink(full).then(
+              () => true,
+              () => false,
+            ))
+          ) {
+            remaining--;
+            if (kind === 'lock') report.lockFiles++;
+            else report.tempFiles++;
+          }
+        }
+      }
+      const onlySegmentFile = remaining === 1 && items.some((i) => i.name === SEGMENT_FILE);
+      if (!isRoot && (remaining === 0 || onlySegmentFile)) {
+        if (onlySegmentFile) await unlink(join(dir, SEGMENT_FILE)).catch(() => undefined);
+        if (
+          await rmdir(dir).then(
+            () => true,
+            () => false,
+          )
+        ) {
+          report.directories++;
+          return true;
+        }
+      }
+      return false;
+    };
+    await visit(this.#root, true);
+    report.removed = report.tempFiles + report.lockFiles + report.directories;
+    return report;
+  }
+
+  protected async closeResources(): Promise<void> {}
+
+  #dirOf(segments: readonly string[]): string {
+    return segments.length === 0 ? this.#root : join(this.#root, ...segments.map(encodeSegment));
+  }
+
+  #valueFile(segments: readonly string[]): string {
+    const stem = encodeSegment(segments[segments.length - 1] as string);
+    return join(this.#dirOf(segments.slice(0, -1)), stem + VALUE_SUFFIX);
+  }
+
+  async #header(file: string, path: string) {
+    try {
+      return await readHeader(file);
+    } catch (error) {
+      if (error instanceof MalformedEntryError) {
+        throw new CorruptValueError(`Entry file is damaged: ${error.message}`, { key: path, backend: this.label });
+      }
+      throw this.wrap(error, 'read', path);
+    }
+  }
+
+  #decode<T>(fn: () => T, path: string): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw new CorruptValueError(`Entry file is damaged: ${(error as Error).message}`, {
+        key: path,
+        backend: this.label,
+      });
+    }
+  }
+
+  async #locked<T>(
+    segments: readonly string[],
+    path: string,
+    what: string,
+    fn: (stillHeld: () => Promise<boolean>) => Promise<T>,
+  ): Promise<T> {
+    const file = this.#valueFile(segments);
+    try {
+      await this.#ensureDirs(segments);
+      return await this.#locks.withLock(file.slice(0, -VALUE_SUFFIX.length) + LOCK_SUFFIX, fn);
+    } catch (error) {
+      if (error instanceof LockTimeoutError) {
+        throw new OperationError(`Timed out waiting for the key's lock: ${error.message}`, {
+          key: path,
+          backend: this.label,
+        });
+      }
+      throw this.wrap(error, what, path);
+    }
+  }
+
+  // Creates the key's parent directories, recording the real segment of any hashed name.
+  async #ensureDirs(segments: readonly string[]): Promise<void> {
+    const parents = segments.slice(0, -1);
+    if (parents.length === 0) return;
+    await mkdir(this.#dirOf(parents), { recursive: true });
+    let dir = this.#root;
+    for (const segment of parents) {
+      const stem = encodeSegment(segment);
+      dir = join(dir, stem);
+      if (
+        isHashedStem(stem) &&
+        !(await stat(join(dir, SEGMENT_FILE)).then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        await this.#writeAtomically(join(dir, SEGMENT_FILE), [Buffer.from(segment)]);
+      }
+    }
+  }
+
+  async #writeAtomically(file: string, chunks: Buffer[], beforeCommit?: () => Promise<void>): Promise<void> {
+    const temp = `${file}${TEMP_MARKER}${randomBytes(8).toString('hex')}`;
+    const handle = await open(temp, 'wx');
+    let committed = false;
+    try {
+      try {
+        await handle.writev(chunks);
+        if (this.#fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await beforeCommit?.();
+      await rename(temp, file);
+      committed = true;
+      if (this.#fsync) await this.#syncDir(file);
+    } finally {
+      if (!committed) await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  async #syncDir(file: string): Promise<void> {
+    const handle = await open(file.slice(0, file.lastIndexOf('/')) || '/', 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async *#walk(dir: string, dirPath: string, plan: ListPlan): AsyncGenerator<ListedEntry> {
+    for (const item of await this.#readDirSorted(dir)) {
+      const path = joinPath(dirPath, item.sortKey);
+      if (item.kind === 'value') {
+        if (plan.after !== undefined && compareKeyPaths(path, plan.after) <= 0) continue;
+        const header = await this.#header(join(dir, item.name), path).catch((error) => {
+          if (error instanceof CorruptValueError) return undefined;
+          throw error;
+        });
+        // A damaged or vanished file is skipped in listings; get() reports it.
+        if (!header || !matchesAttrs(header.meta.attrs, plan.where)) continue;
+        yield { key: splitPath(header.path), meta: header.meta };
+      } else if (plan.recursive) {
+        if (plan.after !== undefined && compareKeyPaths(`${path}0`, plan.after) <= 0) continue;
+        yield* this.#walk(join(dir, item.name), path, plan);
+      }
+    }
+  }
+
+  async #readDirSorted(dir: string): Promise<DirItem[]> {
+    let names: Dirent[];
+    try {
+      names = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+        return [];
+      }
+      throw this.wrap(error, 'list');
+    }
+    const items: { sortKey: string; kind: 'value' | 'dir'; name: string; order: string }[] = [];
+    for (const d of names) {
+      const kind = classifyName(d.name, d.isDirectory());
+      if (kind === 'value') {
+        const stem = d.name.slice(0, -VALUE_SUFFIX.length);
+        const segment = isHashedStem(stem) ? await this.#hashedValueSegment(join(dir, d.name)) : decodeStem(stem);
+        if (segment !== undefined) items.push({ sortKey: segment, kind, name: d.name, order: segment });
+      } else if (kind === 'dir') {
+        const segment = isHashedStem(d.name)
+          ? await readFile(join(dir, d.name, SEGMENT_FILE), 'utf8').catch(() => undefined)
+          : decodeStem(d.name);
+        // '/' sorts the children of segment s right after a value named s and before s + any higher char.
+        if (segment !== undefined) items.push({ sortKey: segment, kind, name: d.name, order: `${segment}/` });
+      }
+    }
+    return items.sort((a, b) => compareKeyPaths(a.order, b.order));
+  }
+
+  async #hashedValueSegment(file: string): Promise<string | undefined> {
+    const header = await readHeader(file).catch(() => undefined);
+    if (!header) return undefined;
+    const segments = splitPath(header.path);
+    return segments[segments.length - 1];
+  }
+
+  async #removeEmptyDirs(dir: string, includeSelf: boolean): Promise<void> {
+    let items: Dirent[];
+    try {
+      items = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const item of items) {
+      if (item.isDirectory() && classifyName(item.name, true) === 'dir') {
+        await this.#removeEmptyDirs(join(dir, item.name), true);
+      }
+    }
+    if (!includeSelf) return;
+    const left = await readdir(dir).catch(() => ['?']);
+    if (left.length === 1 && left[0] === SEGMENT_FILE) await unlink(join(dir, SEGMENT_FILE)).catch(() => undefined);
+    await rmdir(dir).catch(() => undefined);
+  }
+}
+
+/** Parses `file:///abs/dir` or `file:./rel/dir` (`?fsync=false` to skip fsync). */
+export function configFromUrl(url: string): BackendConfig {
+  const { path, params } = parseLocalUrl(url);
+  if (path === '') throw new OperationError(`A file URL needs a directory: ${url}`);
+  const fsync = params.get('fsync');
+  return { type: 'fs', root: resolve(path), fsync: fsync === null ? undefined : fsync !== 'false' };
+}
+
+/** Opens a filesystem store from its config. */
+export async function openFromConfig(config: BackendConfig): Promise<FsBackend> {
+  return FsBackend.open({
+    root: String(config.root),
+    fsync: config.fsync as boolean | undefined,
+    lockLeaseMs: config.lockLeaseMs as number | undefined,
+    lockTimeoutMs: config.lockTimeoutMs as number | undefined,
+  });
+}

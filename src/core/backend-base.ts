@@ -1,0 +1,157 @@
+import { validateAttrFilter } from './attr-filter.ts';
+import type {
+  Backend,
+  BackendConfig,
+  BackendInfo,
+  Capabilities,
+  DeleteOptions,
+  ListedEntry,
+  ListOptions,
+  Meta,
+  PutManyEntry,
+  PutOptions,
+  StoredValue,
+} from './backend.ts';
+import { ConditionFailedError, OperationError, StorageError } from './errors.ts';
+import { isPlainObject, type JsonObject } from './json.ts';
+import { type KeyInput, type ParsedKey, parseKey, parsePrefix } from './keys.ts';
+
+/** The checked options of a list call. */
+export interface ListPlan {
+  readonly prefix: ParsedKey;
+  readonly recursive: boolean;
+  readonly after: string | undefined;
+  readonly limit: number;
+  readonly where: ListOptions['where'];
+}
+
+/**
+ * What every backend shares: argument checks done before any I/O, the closed state,
+ * `Symbol.asyncDispose`, and batch defaults that a backend overrides with its
+ * engine's own batch operations.
+ */
+export abstract class BaseBackend implements Backend {
+  abstract readonly capabilities: Capabilities;
+  abstract readonly label: string;
+  #closed = false;
+
+  abstract get(key: KeyInput): Promise<StoredValue | undefined>;
+  abstract stat(key: KeyInput): Promise<Meta | undefined>;
+  abstract put(key: KeyInput, value: Uint8Array, options?: PutOptions): Promise<Meta>;
+  abstract delete(key: KeyInput, options?: DeleteOptions): Promise<boolean>;
+  abstract list(prefix?: KeyInput, options?: ListOptions): AsyncIterable<ListedEntry>;
+  abstract clear(prefix?: KeyInput): Promise<number>;
+  abstract info(): Promise<BackendInfo>;
+  abstract toConfig(): BackendConfig;
+  protected abstract closeResources(): Promise<void>;
+
+  async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
+    return Promise.all(keys.map((key) => this.get(key)));
+  }
+
+  async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+    for (const entry of entries) this.checkPut(entry.key, entry.value, { attrs: entry.attrs });
+    const metas: Meta[] = [];
+    for (const entry of entries) metas.push(await this.put(entry.key, entry.value, { attrs: entry.attrs }));
+    return metas;
+  }
+
+  async deleteMany(keys: readonly KeyInput[]): Promise<number> {
+    for (const key of keys) this.key(key);
+    let removed = 0;
+    for (const key of keys) if (await this.delete(key)) removed++;
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.closeResources();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** True once `close()` was called. */
+  protected get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Validates a key (and that the store is open) before any I/O. */
+  protected key(input: KeyInput): ParsedKey {
+    if (this.#closed) throw new OperationError('The store is closed', { backend: this.label });
+    return parseKey(input, this.label);
+  }
+
+  /** Validates a prefix (empty means the whole store). */
+  protected prefix(input: KeyInput | undefined): ParsedKey {
+    if (this.#closed) throw new OperationError('The store is closed', { backend: this.label });
+    return parsePrefix(input, this.label);
+  }
+
+  /** Validates everything about a put before any I/O. */
+  protected checkPut(input: KeyInput, value: Uint8Array, options: PutOptions = {}): ParsedKey {
+    const key = this.key(input);
+    if (!(value instanceof Uint8Array)) {
+      throw new OperationError('A value must be a Uint8Array (use a codec for other values)', {
+        key: key.path,
+        backend: this.label,
+      });
+    }
+    if (options.ifAbsent && options.ifMatch !== undefined) {
+      throw new OperationError('ifAbsent and ifMatch cannot be combined', { key: key.path, backend: this.label });
+    }
+    if (options.attrs !== undefined && !isPlainObject(options.attrs)) {
+      throw new OperationError('attrs must be a plain JSON object', { key: key.path, backend: this.label });
+    }
+    options.signal?.throwIfAborted();
+    return key;
+  }
+
+  /** Validates list options and fills in defaults. */
+  protected planList(prefixInput: KeyInput | undefined, options: ListOptions = {}): ListPlan {
+    const prefix = this.prefix(prefixInput);
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    if (!(limit >= 0)) throw new OperationError('limit must be a non-negative number', { backend: this.label });
+    validateAttrFilter(options.where, this.label);
+    return {
+      prefix,
+      recursive: options.recursive ?? true,
+      after: options.after === undefined ? undefined : parseKey(options.after, this.label).path,
+      limit,
+      where: options.where,
+    };
+  }
+
+  /** The error for a failed `ifMatch` / `ifAbsent`. */
+  protected conditionFailed(
+    key: string,
+    actualEtag: string | undefined,
+    options: PutOptions | DeleteOptions,
+  ): ConditionFailedError {
+    const wanted =
+      'ifAbsent' in options && options.ifAbsent ? 'to be absent' : `to have ETag '${options.ifMatch ?? ''}'`;
+    const found = actualEtag === undefined ? 'it is absent' : `it has ETag '${actualEtag}'`;
+    return new ConditionFailedError(`Condition failed: expected the key ${wanted}, but ${found}`, {
+      key,
+      backend: this.label,
+      actualEtag,
+    });
+  }
+
+  /** Wraps an unexpected driver or I/O error, keeping typed storage errors as they are. */
+  protected wrap(error: unknown, what: string, key?: string): StorageError {
+    if (error instanceof StorageError) return error;
+    return new OperationError(`${what} failed: ${(error as Error)?.message ?? String(error)}`, {
+      key,
+      backend: this.label,
+      cause: error,
+    });
+  }
+}
+
+/** Copies attrs so stored metadata cannot be changed through the caller's object. */
+export function copyAttrs(attrs: JsonObject | undefined): JsonObject {
+  return attrs === undefined ? {} : (structuredClone(attrs) as JsonObject);
+}

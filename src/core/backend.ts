@@ -1,0 +1,146 @@
+import type { JsonObject, JsonPrimitive, JsonValue } from './json.ts';
+import type { Key, KeyInput } from './key-format.ts';
+
+/** Metadata stored with every entry, readable without reading the value. */
+export interface Meta {
+  /** Opaque version tag; changes on every write. */
+  readonly etag: string;
+  /** Size of the value in bytes. */
+  readonly size: number;
+  /** When the key was first written (ms since epoch); survives overwrites. */
+  readonly createdAt: number;
+  /** When the value was last written (ms since epoch). */
+  readonly modifiedAt: number;
+  /** CRC-32 of the value bytes, verified on every read. */
+  readonly checksum: number;
+  /** User attributes (small JSON), filterable with `list(..., { where })`. */
+  readonly attrs: JsonObject;
+}
+
+/** A value with its metadata, as returned by `get`. */
+export interface StoredValue {
+  readonly value: Uint8Array;
+  readonly meta: Meta;
+}
+
+/** One listed entry. */
+export interface ListedEntry {
+  readonly key: Key;
+  readonly meta: Meta;
+}
+
+/** Options of {@link Backend.put}. */
+export interface PutOptions {
+  /** Write only if the current ETag equals this one (atomic compare-and-swap). */
+  ifMatch?: string | undefined;
+  /** Write only if the key does not exist yet. */
+  ifAbsent?: boolean | undefined;
+  /** User attributes stored with the entry; replaces the previous attributes. */
+  attrs?: JsonObject | undefined;
+  /** Abandons the operation before it starts writing. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of {@link Backend.delete}. */
+export interface DeleteOptions {
+  /** Delete only if the current ETag equals this one. */
+  ifMatch?: string | undefined;
+}
+
+/**
+ * Equality filter on top-level attributes: every listed attribute must be present
+ * with exactly this value (`null` matches a stored `null`).
+ */
+export type AttrFilter = Readonly<Record<string, JsonPrimitive>>;
+
+/** Options of {@link Backend.list}. */
+export interface ListOptions {
+  /** Include entries at any depth under the prefix (default `true`); `false` lists direct children only. */
+  recursive?: boolean | undefined;
+  /** Start after this key (exclusive), for pagination. */
+  after?: KeyInput | undefined;
+  /** Stop after this many entries. */
+  limit?: number | undefined;
+  /** Only entries whose attributes match. */
+  where?: AttrFilter | undefined;
+}
+
+/** One entry of {@link Backend.putMany}. */
+export interface PutManyEntry {
+  key: KeyInput;
+  value: Uint8Array;
+  attrs?: JsonObject | undefined;
+}
+
+/** What a backend can do; the conformance suite checks every claim. */
+export interface Capabilities {
+  /** Data survives closing and reopening the store. */
+  readonly persistent: boolean;
+  /** `ifMatch` / `ifAbsent` are atomic, also against other processes sharing the store. */
+  readonly atomicConditionalWrite: boolean;
+  /** Several processes may use the store at once. */
+  readonly multiProcess: boolean;
+  /** `where` filters run in the engine rather than in JavaScript. */
+  readonly queryAttrs: boolean;
+  /** `putMany` / `deleteMany` are all-or-nothing. */
+  readonly atomicBatch: boolean;
+}
+
+/** Sizes and location of a store, for humans and dashboards; never contains a password. */
+export interface BackendInfo {
+  /** Backend type, e.g. `sqlite`. */
+  readonly type: string;
+  /** Where the data lives (path or host), without credentials. */
+  readonly location: string;
+  /** Number of entries. */
+  readonly entries: number;
+  /** Total bytes of the values. */
+  readonly bytes: number;
+  readonly capabilities: Capabilities;
+  /** Backend-specific details. */
+  readonly details?: JsonObject;
+}
+
+/**
+ * A plain, JSON-serialisable description of a store that `openBackend(config)` reopens.
+ * Never contains a password (server backends may name an environment variable instead).
+ */
+export interface BackendConfig {
+  readonly type: string;
+  readonly [option: string]: JsonValue | undefined;
+}
+
+/**
+ * The byte-level storage contract every backend implements. Layers (PersiDict,
+ * ValueStore, ResultStore, TieredBackend) only ever talk to this interface.
+ */
+export interface Backend extends AsyncDisposable {
+  /** What this backend guarantees. */
+  readonly capabilities: Capabilities;
+  /** A short password-free label used in errors, e.g. `sqlite:/data/db.sqlite`. */
+  readonly label: string;
+  /** Reads a value and its metadata; `undefined` when absent. */
+  get(key: KeyInput): Promise<StoredValue | undefined>;
+  /** Reads metadata only; `undefined` when absent. */
+  stat(key: KeyInput): Promise<Meta | undefined>;
+  /** Writes a value whole (never partially). Throws `ConditionFailedError` when a condition fails. */
+  put(key: KeyInput, value: Uint8Array, options?: PutOptions): Promise<Meta>;
+  /** Deletes a key; resolves `true` if it existed. */
+  delete(key: KeyInput, options?: DeleteOptions): Promise<boolean>;
+  /** Streams entries strictly under `prefix` in key order (UTF-8 byte order of the `/`-joined key). */
+  list(prefix?: KeyInput, options?: ListOptions): AsyncIterable<ListedEntry>;
+  /** Reads many keys; results are in the order of `keys`. */
+  getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]>;
+  /** Writes many entries, in one transaction or round trip where the engine allows. */
+  putMany(entries: readonly PutManyEntry[]): Promise<Meta[]>;
+  /** Deletes many keys; resolves the number that existed. */
+  deleteMany(keys: readonly KeyInput[]): Promise<number>;
+  /** Deletes every entry strictly under `prefix` (everything when omitted); resolves the count. */
+  clear(prefix?: KeyInput): Promise<number>;
+  /** Counts, bytes and location. */
+  info(): Promise<BackendInfo>;
+  /** A configuration that reopens this store through `openBackend`. */
+  toConfig(): BackendConfig;
+  /** Releases files and connections. Further calls fail. */
+  close(): Promise<void>;
+}

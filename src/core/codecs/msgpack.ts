@@ -1,0 +1,72 @@
+import { addExtension, Packr } from 'msgpackr';
+import { isPlainObject } from '../json.ts';
+import type { Codec } from './codec.ts';
+
+/*
+ * Standard MessagePack maps decode as plain objects. msgpackr writes a `Map` as such a
+ * map before it looks at extensions, so a Map would come back as an object. We swap
+ * each Map for a TaggedMap (a subclass, which extensions do see) on the way in; the
+ * walk copies nothing when a value holds no Map.
+ */
+class TaggedMap extends Map<unknown, unknown> {}
+
+addExtension({
+  Class: TaggedMap,
+  type: 0x4d,
+  write: (map: TaggedMap) => [...map],
+  read: (pairs: [unknown, unknown][]) => new Map(pairs),
+});
+
+function tagMaps(value: unknown): unknown {
+  if (value instanceof Map) {
+    const tagged = new TaggedMap();
+    for (const [k, v] of value) tagged.set(tagMaps(k), tagMaps(v));
+    return tagged;
+  }
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = tagMaps(value[i]);
+      if (item !== value[i]) {
+        copy ??= value.slice();
+        copy[i] = item;
+      }
+    }
+    return copy ?? value;
+  }
+  if (isPlainObject(value)) {
+    let copy: Record<string, unknown> | undefined;
+    for (const key of Object.keys(value)) {
+      const item = tagMaps(value[key]);
+      if (item !== value[key]) {
+        copy ??= { ...value };
+        copy[key] = item;
+      }
+    }
+    return copy ?? value;
+  }
+  if (value instanceof Set) {
+    const original = [...value];
+    const items = original.map(tagMaps);
+    return items.some((item, i) => item !== original[i]) ? new Set(items) : value;
+  }
+  return value;
+}
+
+// moreTypes: typed arrays, Set, Error, RegExp; useRecords false: every message decodes
+// on its own (records would share structures between messages).
+const packr = new Packr({ moreTypes: true, useRecords: false, mapsAsObjects: true });
+
+/** MessagePack (msgpackr): typed arrays, Date, Map, Set, BigInt and undefined round-trip. */
+export const msgpackCodec: Codec = {
+  name: 'msgpack',
+  encode(value) {
+    if (typeof value === 'function' || typeof value === 'symbol') {
+      throw new TypeError(`${typeof value} cannot be encoded`);
+    }
+    return packr.pack(tagMaps(value));
+  },
+  decode(bytes) {
+    return packr.unpack(bytes);
+  },
+};

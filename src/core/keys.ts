@@ -1,0 +1,132 @@
+import { InvalidKeyError } from './errors.ts';
+import { type Key, type KeyInput, SEPARATOR } from './key-format.ts';
+
+export { type Key, type KeyInput, keyToString, SEPARATOR } from './key-format.ts';
+
+/** The largest segment, in UTF-8 bytes (a common file-name limit). */
+export const MAX_SEGMENT_BYTES = 255;
+
+/** A validated key: its segments and its `/`-joined string, computed once. */
+export interface ParsedKey {
+  readonly segments: Key;
+  readonly path: string;
+}
+
+// C0 controls, DEL and C1 controls: invisible, and some are unsafe in file names and terminals.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Returns why `segment` is not a valid key segment, or `undefined` when it is. */
+export function segmentProblem(segment: unknown): string | undefined {
+  if (typeof segment !== 'string') return 'a segment must be a string';
+  if (segment.length === 0) return 'empty segment';
+  if (segment === '.' || segment === '..') return `segment '${segment}' is not allowed`;
+  if (segment.includes(SEPARATOR)) return "a segment may not contain '/'";
+  if (CONTROL.test(segment)) return 'a segment may not contain NUL or control characters';
+  // A lone surrogate has no UTF-8 form: two different strings would share one byte sequence.
+  if (!segment.isWellFormed()) return 'a segment must be well-formed Unicode (no lone surrogates)';
+  if (segment.length * 3 > MAX_SEGMENT_BYTES && Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
+    return `a segment may be at most ${MAX_SEGMENT_BYTES} UTF-8 bytes`;
+  }
+  return undefined;
+}
+
+function describe(input: unknown): string {
+  if (typeof input === 'string') return JSON.stringify(input);
+  try {
+    return JSON.stringify(input) ?? String(input);
+  } catch {
+    return String(input);
+  }
+}
+
+function toSegments(input: unknown, allowEmpty: boolean, backend?: string): string[] {
+  let segments: unknown[];
+  if (typeof input === 'string') {
+    segments = input === '' ? [] : input.split(SEPARATOR);
+  } else if (Array.isArray(input)) {
+    segments = input;
+  } else {
+    throw new InvalidKeyError(`A key must be a string or an array of strings, got ${describe(input)}`, { backend });
+  }
+  if (segments.length === 0 && !allowEmpty) {
+    throw new InvalidKeyError('A key must have at least one segment', { backend });
+  }
+  for (const segment of segments) {
+    const problem = segmentProblem(segment);
+    if (problem) throw new InvalidKeyError(`Invalid key ${describe(input)}: ${problem}`, { backend });
+  }
+  return segments as string[];
+}
+
+/**
+ * Validates a key and returns its segments and string form.
+ * Throws {@link InvalidKeyError} for anything that breaks the key rules.
+ *
+ * @example
+ * ```ts
+ * parseKey('runs/exp-1').segments // ['runs', 'exp-1']
+ * ```
+ */
+export function parseKey(input: KeyInput, backend?: string): ParsedKey {
+  const segments = toSegments(input, false, backend);
+  return { segments, path: segments.join(SEPARATOR) };
+}
+
+/** Validates a prefix: like a key, but may be empty (`''` or `[]`) for the whole store. */
+export function parsePrefix(input: KeyInput | undefined, backend?: string): ParsedKey {
+  if (input === undefined) return { segments: [], path: '' };
+  const segments = toSegments(input, true, backend);
+  return { segments, path: segments.join(SEPARATOR) };
+}
+
+/** Splits a stored key string (already valid) into segments. */
+export function splitPath(path: string): Key {
+  return path.split(SEPARATOR);
+}
+
+/** Joins a prefix and a key into one key string (the prefix may be empty). */
+export function joinPath(prefix: string, path: string): string {
+  return prefix === '' ? path : path === '' ? prefix : `${prefix}${SEPARATOR}${path}`;
+}
+
+/**
+ * Orders key strings by their UTF-8 bytes, the order SQL `BINARY`/`C` collations,
+ * LMDB, Redis lex ranges and S3 listings use, so every backend lists in one order.
+ * JavaScript's `<` compares UTF-16 units, which differs for astral characters.
+ */
+export function compareKeyPaths(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x !== y) {
+      if (x >= 0xd800 && y >= 0xd800) {
+        x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+        y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+      }
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
+/**
+ * The half-open range `[lower, upper)` of key strings strictly under `prefix`
+ * (`upper` is `undefined` for the whole store). `'/'` + 1 is `'0'`, so a range scan
+ * on an ordered index finds `a/b/...` and never `a/bc`.
+ */
+export function prefixRange(prefix: string): { lower: string; upper: string | undefined } {
+  if (prefix === '') return { lower: '', upper: undefined };
+  return { lower: prefix + SEPARATOR, upper: `${prefix}0` };
+}
+
+/** True when `path` lies strictly under `prefix` (the prefix itself is not under it). */
+export function isUnder(path: string, prefix: string): boolean {
+  return prefix === '' || (path.length > prefix.length && path.startsWith(prefix) && path[prefix.length] === SEPARATOR);
+}
+
+/** True when `path` is a direct child of `prefix` (exactly one segment deeper). */
+export function isDirectChild(path: string, prefix: string): boolean {
+  if (!isUnder(path, prefix)) return false;
+  return !path.includes(SEPARATOR, prefix === '' ? 0 : prefix.length + 1);
+}

@@ -1,0 +1,32 @@
+/** Replaces every occurrence of each non-empty secret in `text` with `***`. */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (!secret) continue;
+    out = out.split(secret).join('***');
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret) out = out.split(encoded).join('***');
+  }
+  return out;
+}
+
+/** A URL string with its password (if any) removed. */
+export function urlWithoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1@');
+  }
+}
+
+/** Copies an error's message with secrets removed, keeping its driver code if it has one. */
+export function redactedCause(error: unknown, secrets: readonly (string | undefined)[]): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const clean = new Error(redactSecrets(message, secrets));
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== undefined) (clean as Error & { code?: unknown }).code = code;
+  clean.name = error instanceof Error ? error.name : 'Error';
+  return clean;
+}

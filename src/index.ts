@@ -1,0 +1,31 @@
+/**
+ * stowage: a typed storage layer for computational results.
+ *
+ * @packageDocumentation
+ */
+import './backends/builtin.ts';
+
+export * from './core/backend.ts';
+export { BaseBackend, type ListPlan } from './core/backend-base.ts';
+export * from './core/codecs/index.ts';
+export * from './core/errors.ts';
+export type { JsonObject, JsonPrimitive, JsonValue } from './core/json.ts';
+export {
+  compareKeyPaths,
+  type Key,
+  type KeyInput,
+  keyToString,
+  MAX_SEGMENT_BYTES,
+  type ParsedKey,
+  parseKey,
+  parsePrefix,
+} from './core/keys.ts';
+export { checksumOf } from './core/meta.ts';
+export {
+  type BackendDefinition,
+  type BackendModule,
+  configFromUrl,
+  openBackend,
+  registerBackend,
+  registeredBackendTypes,
+} from './core/registry.ts';

@@ -1,0 +1,135 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FsBackend } from '../../src/backends/fs/index.ts';
+import { CorruptValueError, openBackend } from '../../src/index.ts';
+import { runConformanceSuite } from '../conformance/suite.ts';
+import { bytes, text } from '../helpers/bytes.ts';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
+
+afterAll(removeTempDirs);
+
+runConformanceSuite({ name: 'fs', open: () => FsBackend.open({ root: tempDir('fs') }) });
+runConformanceSuite({
+  name: 'fs (no fsync)',
+  open: () => FsBackend.open({ root: tempDir('fs-nosync'), fsync: false }),
+});
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(join(entry.parentPath, entry.name));
+  }
+  return out;
+}
+
+describe('fs extras', () => {
+  it('maps keys to distinct names that survive case-insensitive and Windows file systems', async () => {
+    const root = tempDir('fs-names');
+    const store = await FsBackend.open({ root });
+    const keys = [
+      'Readme',
+      'readme',
+      'README',
+      'CON',
+      'con',
+      'aux.txt',
+      'dots.',
+      'caf\u00e9',
+      'cafe\u0301',
+      'a:b',
+      'a\\b',
+    ];
+    for (const key of keys) await store.put(key, bytes(key));
+    const names = readdirSync(root);
+    expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(keys.length);
+    for (const name of names) {
+      expect(name).toMatch(/^[a-z0-9_.%~-]+$/);
+      expect(name).not.toMatch(/^(con|prn|aux|nul|com\d|lpt\d)(\.|~|$)/);
+      expect(name.replace(/~v$/, '')).not.toMatch(/\.$/);
+    }
+    for (const key of keys) expect(text((await store.get(key))?.value)).toBe(key);
+  });
+
+  it('never writes outside its root', async () => {
+    const root = tempDir('fs-root');
+    const store = await FsBackend.open({ root });
+    const hostile = ['..%2f..%2fetc', 'a/%2e%2e/b', '~', '~root', 'C:', '\\..\\..\\x', 'x'.repeat(255), '\u2024\u2024'];
+    for (const key of hostile) await store.put(key, bytes('x'));
+    for (const file of filesUnder(root)) expect(relative(root, file).split(sep)).not.toContain('..');
+    expect(filesUnder(root)).toHaveLength(hostile.length);
+  });
+
+  it('handles segments whose escaped names would be too long', async () => {
+    const store = await FsBackend.open({ root: tempDir('fs-long') });
+    const long = '\u{1F600}'.repeat(63);
+    const keys = [`${long}/a`, `${long}/b`, long, `${long}x/a`];
+    for (const key of keys) await store.put(key, bytes(key));
+    for (const key of keys) expect(text((await store.get(key))?.value)).toBe(key);
+    const listed: string[] = [];
+    for await (const e of store.list(long)) listed.push(e.key.join('/'));
+    expect(listed).toEqual([`${long}/a`, `${long}/b`]);
+  });
+
+  it('detects flipped bytes and a damaged header, and other keys still read', async () => {
+    const root = tempDir('fs-corrupt');
+    const store = await FsBackend.open({ root });
+    await store.put('victim', bytes('precious data'));
+    await store.put('header', bytes('x'));
+    await store.put('ok', bytes('fine'));
+    const file = join(root, 'victim~v');
+    const raw = readFileSync(file);
+    raw[raw.length - 2] = (raw[raw.length - 2] ?? 0) ^ 0xff;
+    writeFileSync(file, raw);
+    writeFileSync(join(root, 'header~v'), 'garbage');
+    const error = await store.get('victim').catch((e) => e);
+    expect(error).toBeInstanceOf(CorruptValueError);
+    expect(error.message).toContain("'victim'");
+    await expect(store.get('header')).rejects.toBeInstanceOf(CorruptValueError);
+    await expect(store.stat('header')).rejects.toBeInstanceOf(CorruptValueError);
+    expect(text((await store.get('ok'))?.value)).toBe('fine');
+  });
+
+  it('compacts orphaned temp files, dead locks and empty directories', async () => {
+    const root = tempDir('fs-compact');
+    const store = await FsBackend.open({ root });
+    await store.put('keep/a', bytes('1'));
+    await store.put('gone/deep/b', bytes('2'));
+    await store.delete('gone/deep/b');
+    writeFileSync(join(root, 'keep', 'a~v~tdeadbeef'), 'partial');
+    writeFileSync(join(root, 'keep', 'x~l'), JSON.stringify({ host: 'h', pid: 1, time: 0, id: 'z' }));
+    const report = await store.compact({ minAgeMs: 0 });
+    expect(report).toMatchObject({ tempFiles: 1, lockFiles: 1, directories: 2 });
+    expect(readdirSync(root)).toEqual(['keep']);
+    expect(readdirSync(join(root, 'keep'))).toEqual(['a~v']);
+    expect(text((await store.get('keep/a'))?.value)).toBe('1');
+  });
+
+  it('takes over a lock left by a dead process', async () => {
+    const root = tempDir('fs-stale');
+    const store = await FsBackend.open({ root, lockTimeoutMs: 2000 });
+    await store.put('k', bytes('1'));
+    // pid 2^22+1 is above Linux's pid_max default, so it is not running.
+    writeFileSync(
+      join(root, 'k~l'),
+      JSON.stringify({ host: (await import('node:os')).hostname(), pid: 4194305, time: Date.now(), id: 'dead' }),
+    );
+    await store.put('k', bytes('2'));
+    expect(text((await store.get('k'))?.value)).toBe('2');
+  });
+
+  it('leaves no temp files after normal writes', async () => {
+    const root = tempDir('fs-clean');
+    const store = await FsBackend.open({ root });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => store.put(`t/${i % 3}`, bytes(String(i)))));
+    expect(filesUnder(root).filter((f) => f.includes('~t') || f.endsWith('~l'))).toEqual([]);
+    expect(statSync(root).isDirectory()).toBe(true);
+  });
+
+  it('opens from file: URLs', async () => {
+    const dir = tempDir('fs-url');
+    const store = await openBackend(`file://${dir}/inner?fsync=false`);
+    expect(store.toConfig()).toMatchObject({ type: 'fs', root: `${dir}/inner`, fsync: false });
+    await store.close();
+  });
+});

@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteBackend } from '../../src/backends/sqlite.ts';
+import { CorruptValueError, openBackend, StorageError } from '../../src/index.ts';
+import { runConformanceSuite } from '../conformance/suite.ts';
+import { bytes, text } from '../helpers/bytes.ts';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
+
+afterAll(removeTempDirs);
+
+runConformanceSuite({
+  name: 'sqlite',
+  open: () => SqliteBackend.open({ path: join(tempDir('sqlite'), 'store.sqlite') }),
+});
+
+describe('sqlite extras', () => {
+  it('opens from relative, absolute and in-memory URLs', async () => {
+    const dir = tempDir('sqlite-url');
+    const abs = await openBackend(`sqlite://${dir}/abs.sqlite?table=results`);
+    expect(abs.toConfig()).toEqual({ type: 'sqlite', path: `${dir}/abs.sqlite`, table: 'results' });
+    await abs.close();
+    const mem = await openBackend('sqlite::memory:');
+    await mem.put('a', bytes('1'));
+    expect(text((await mem.get('a'))?.value)).toBe('1');
+    await mem.close();
+    const prev = process.cwd();
+    process.chdir(dir);
+    try {
+      const rel = await openBackend('sqlite:./rel/db.sqlite');
+      expect(rel.toConfig().path).toBe(join(dir, 'rel/db.sqlite'));
+      await rel.close();
+    } finally {
+      process.chdir(prev);
+    }
+  });
+
+  it('keeps tables of one file apart', async () => {
+    const path = join(tempDir('sqlite-tables'), 'shared.sqlite');
+    const a = await SqliteBackend.open({ path, table: 'a' });
+    const b = await SqliteBackend.open({ path, table: 'b' });
+    await a.put('k', bytes('from a'));
+    expect(await b.get('k')).toBeUndefined();
+    expect((await b.info()).entries).toBe(0);
+    await a.close();
+    await b.close();
+  });
+
+  it('rejects unsafe table names before touching the file', async () => {
+    await expect(SqliteBackend.open({ path: ':memory:', table: 'x"; DROP TABLE y; --' })).rejects.toBeInstanceOf(
+      StorageError,
+    );
+  });
+
+  it('detects a flipped byte in a stored value, and other keys still read', async () => {
+    const path = join(tempDir('sqlite-corrupt'), 'c.sqlite');
+    const store = await SqliteBackend.open({ path });
+    await store.put('victim', bytes('precious data'));
+    await store.put('bystander', bytes('fine'));
+    const raw = new Database(path);
+    const row = raw.prepare('SELECT value FROM stowage WHERE key = ?').get('victim') as { value: Buffer };
+    row.value[3] = (row.value[3] ?? 0) ^ 0xff;
+    raw.prepare('UPDATE stowage SET value = ? WHERE key = ?').run(row.value, 'victim');
+    raw.close();
+    const error = await store.get('victim').catch((e) => e);
+    expect(error).toBeInstanceOf(CorruptValueError);
+    expect(error.message).toContain("'victim'");
+    expect(text((await store.get('bystander'))?.value)).toBe('fine');
+    await store.close();
+  });
+
+  it('lists by prefix with an index range scan, not a table scan', async () => {
+    const path = join(tempDir('sqlite-plan'), 'p.sqlite');
+    const store = await SqliteBackend.open({ path });
+    await store.put('a/b', bytes('x'));
+    await store.close();
+    const raw = new Database(path);
+    const plan = raw
+      .prepare("EXPLAIN QUERY PLAN SELECT key FROM stowage WHERE key >= 'a/' AND key > '' AND key < 'a0' ORDER BY key")
+      .all() as { detail: string }[];
+    raw.close();
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/SEARCH .*USING (COVERING )?(INDEX|PRIMARY KEY)/);
+  });
+
+  it('stores SQL injection strings verbatim', async () => {
+    const store = await SqliteBackend.open({ path: ':memory:' });
+    const key = "x'); DROP TABLE stowage; --";
+    await store.put(key, bytes('safe'), { attrs: { "a'b": "'; DELETE FROM stowage; --" } });
+    expect(text((await store.get(key))?.value)).toBe('safe');
+    const listed = [];
+    for await (const e of store.list('', { where: { "a'b": "'; DELETE FROM stowage; --" } }))
+      listed.push(e.key.join('/'));
+    expect(listed).toEqual([key]);
+    await store.close();
+  });
+
+  it('vacuums', async () => {
+    const store = await SqliteBackend.open({ path: join(tempDir('sqlite-vac'), 'v.sqlite') });
+    await store.put('a', new Uint8Array(100_000));
+    await store.delete('a');
+    await expect(store.vacuum()).resolves.toBeUndefined();
+    await store.close();
+  });
+});

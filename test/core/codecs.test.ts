@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CorruptValueError,
+  compressionAvailable,
+  decodeValue,
+  encodeValue,
+  getCodec,
+  jsonCodec,
+  msgpackCodec,
+  OperationError,
+  rawCodec,
+  SerializationError,
+  textCodec,
+  v8Codec,
+} from '../../src/index.ts';
+
+describe('codecs', () => {
+  it('json round-trips JSON values and rejects what JSON cannot hold', () => {
+    const value = { a: [1, 'x', null, true], b: { c: 1.5 } };
+    expect(jsonCodec.decode(jsonCodec.encode(value))).toEqual(value);
+    expect(() => encodeValue(jsonCodec, 10n, { key: 'k' })).toThrow(SerializationError);
+    expect(() => encodeValue(jsonCodec, undefined, { key: 'k' })).toThrow(/codec json/);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const error = (() => {
+      try {
+        encodeValue(jsonCodec, cyclic, { key: 'runs/x', backend: 'memory://' });
+      } catch (e) {
+        return e as SerializationError;
+      }
+    })();
+    expect(error).toBeInstanceOf(SerializationError);
+    expect(error?.message).toContain("'runs/x'");
+    expect(error?.codec).toBe('json');
+  });
+
+  it('msgpack keeps typed arrays, Date, Map, Set, BigInt and undefined, and objects stay objects', () => {
+    const value = {
+      f64: new Float64Array([1.5, -2]),
+      i32: new Int32Array([7]),
+      when: new Date(1_700_000_000_000),
+      map: new Map<unknown, unknown>([
+        [1, 'one'],
+        ['k', new Map([['inner', [1, 2]]])],
+      ]),
+      set: new Set(['a', 'b']),
+      big: 2n ** 80n,
+      missing: undefined,
+      list: [{ x: 1 }, new Map([['y', 2]])],
+    };
+    const back = msgpackCodec.decode(msgpackCodec.encode(value)) as typeof value;
+    expect(back).toEqual(value);
+    expect(back.map).toBeInstanceOf(Map);
+    expect(back.map.get('k')).toBeInstanceOf(Map);
+    expect(back.list[1]).toBeInstanceOf(Map);
+    expect(Object.getPrototypeOf(back.list[0])).toBe(Object.prototype);
+    expect(back.f64).toBeInstanceOf(Float64Array);
+    expect(() => encodeValue(msgpackCodec, () => 1)).toThrow(SerializationError);
+  });
+
+  it('msgpack does not copy values without maps', () => {
+    const value = { a: [1, 2, { b: 'c' }] };
+    expect(msgpackCodec.decode(msgpackCodec.encode(value))).toEqual(value);
+  });
+
+  it('v8, text and raw round-trip', () => {
+    const v = { m: new Map([[1, new Set([2])]]), d: new Date(5) };
+    expect(v8Codec.decode(v8Codec.encode(v))).toEqual(v);
+    expect(textCodec.decode(textCodec.encode('héllo \u{1F600}'))).toBe('héllo \u{1F600}');
+    expect(() => encodeValue(textCodec, 5 as unknown as string)).toThrow(SerializationError);
+    const raw = new Uint8Array([1, 2, 3]);
+    const encoded = rawCodec.encode(raw);
+    raw[0] = 9;
+    expect([...rawCodec.decode(encoded)]).toEqual([1, 2, 3]);
+  });
+
+  it('compresses with gzip and brotli, and says clearly when zstd is missing', () => {
+    const value = { text: 'x'.repeat(10_000) };
+    for (const name of ['json+gzip', 'msgpack+brotli']) {
+      const codec = getCodec(name);
+      const encoded = codec.encode(value);
+      expect(encoded.byteLength).toBeLessThan(500);
+      expect(codec.decode(encoded)).toEqual(value);
+      expect(codec.name).toBe(name);
+    }
+    if (compressionAvailable('zstd')) expect(getCodec('json+zstd').decode(getCodec('json+zstd').encode(1))).toBe(1);
+    else expect(() => getCodec('json+zstd')).toThrow(/Node 22\.15/);
+    expect(() => getCodec('yaml')).toThrow(OperationError);
+  });
+
+  it('reports undecodable bytes as CorruptValueError naming the key', () => {
+    const garbage = new Uint8Array([0xff, 0xfe, 0x00, 0x7b]);
+    for (const codec of [jsonCodec, textCodec, getCodec('json+gzip')]) {
+      expect(() => decodeValue(codec, garbage, { key: 'a/b' })).toThrow(CorruptValueError);
+      expect(() => decodeValue(codec, garbage, { key: 'a/b' })).toThrow(/'a\/b'/);
+    }
+  });
+});

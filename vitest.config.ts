@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Server-backed suites share databases; files run in parallel, tests inside a file in order.
+    fileParallelism: true,
+    pool: 'forks',
+  },
+});
