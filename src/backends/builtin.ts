@@ -7,3 +7,5 @@ import { registerBackend } from '../core/registry.ts';
 registerBackend({ type: 'memory', schemes: ['memory'], load: () => import('./memory.ts') });
 registerBackend({ type: 'fs', schemes: ['file', 'fs'], load: () => import('./fs/index.ts') });
 registerBackend({ type: 'sqlite', schemes: ['sqlite', 'sqlite3'], load: () => import('./sqlite.ts') });
+registerBackend({ type: 'postgres', schemes: ['postgres', 'postgresql'], load: () => import('./postgres.ts') });
+registerBackend({ type: 'mysql', schemes: ['mysql', 'mariadb'], load: () => import('./mysql.ts') });

@@ -1,0 +1,87 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { PostgresBackend } from '../../src/backends/postgres.ts';
+import { ConnectionError, openBackend, StorageError } from '../../src/index.ts';
+import { runConformanceSuite } from '../conformance/suite.ts';
+import { bytes, text } from '../helpers/bytes.ts';
+import { serviceSkipReason, uniqueName } from '../helpers/services.ts';
+
+const HOST = '127.0.0.1';
+const PORT = 5432;
+const skipReason = await serviceSkipReason('PostgreSQL', HOST, PORT);
+const base = { host: HOST, port: PORT, user: process.env.STOWAGE_PG_USER ?? 'postgres', database: 'test' };
+const tables: string[] = [];
+
+function open(table = uniqueName('t')) {
+  tables.push(table);
+  return PostgresBackend.open({ ...base, table });
+}
+
+afterAll(async () => {
+  if (skipReason) return;
+  for (const table of tables) {
+    const b = await PostgresBackend.open({ ...base, table });
+    await b.drop();
+    await b.close();
+  }
+});
+
+runConformanceSuite({ name: 'postgres', open: () => open(), skipReason });
+
+describe.skipIf(skipReason !== undefined)('postgres extras', () => {
+  it('opens from a URL, keeps tables apart and round-trips its config', async () => {
+    const a = await openBackend(`postgres://${base.user}@${HOST}:${PORT}/test?table=${uniqueName('url')}&poolSize=2`);
+    tables.push(String(a.toConfig().table));
+    const b = await open();
+    await a.put('k', bytes('a'));
+    expect(await b.get('k')).toBeUndefined();
+    expect(a.toConfig()).toMatchObject({ type: 'postgres', host: HOST, port: PORT, poolSize: 2, database: 'test' });
+    await a.close();
+    await b.close();
+  });
+
+  it('stores SQL injection strings verbatim in keys, prefixes and attrs', async () => {
+    const store = await open();
+    const nasty = "x'); DROP TABLE stowage; --";
+    await store.put([nasty, 'a%_b'], bytes('1'), { attrs: { q: "' OR 1=1 --" } });
+    await store.put(['x', 'a'], bytes('2'));
+    const listed: string[] = [];
+    for await (const e of store.list([nasty], { where: { q: "' OR 1=1 --" } })) listed.push(e.key.join('/'));
+    expect(listed).toEqual([`${nasty}/a%_b`]);
+    expect(text((await store.get([nasty, 'a%_b']))?.value)).toBe('1');
+    await store.close();
+  });
+
+  it('logs statements without parameters when echo is on', async () => {
+    const lines: string[] = [];
+    const table = uniqueName('echo');
+    tables.push(table);
+    const store = await PostgresBackend.open({ ...base, table, echo: (sql) => lines.push(sql) });
+    await store.put('k', bytes('secret-value'));
+    expect(lines.some((l) => l.startsWith('INSERT INTO'))).toBe(true);
+    expect(lines.join('\n')).not.toContain('secret-value');
+    await store.close();
+  });
+
+  it('reports an unreachable server as ConnectionError naming host and port, never the password', async () => {
+    const error = await openBackend('postgres://someone:hunter2-secret@127.0.0.1:1/test?connectTimeoutMs=1000').catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(String((error as Error).message)).toContain('127.0.0.1:1');
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain('hunter2');
+    expect(String((error as Error & { cause?: Error }).cause?.message ?? '')).not.toContain('hunter2');
+  });
+
+  it('keeps the password out of info(), toConfig() and errors', async () => {
+    const table = uniqueName('pw');
+    tables.push(table);
+    // trust auth accepts any password, so this opens while still carrying a secret.
+    const store = await openBackend(`postgres://${base.user}:s3cret-pass@${HOST}:${PORT}/test?table=${table}`);
+    const everything = JSON.stringify([await store.info(), store.toConfig(), store.label]);
+    expect(everything).not.toContain('s3cret-pass');
+    const error = await store.put('a//b', bytes('x')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(String(error)).not.toContain('s3cret-pass');
+    await store.close();
+  });
+});
