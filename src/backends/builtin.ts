@@ -9,3 +9,5 @@ registerBackend({ type: 'fs', schemes: ['file', 'fs'], load: () => import('./fs/
 registerBackend({ type: 'sqlite', schemes: ['sqlite', 'sqlite3'], load: () => import('./sqlite.ts') });
 registerBackend({ type: 'postgres', schemes: ['postgres', 'postgresql'], load: () => import('./postgres.ts') });
 registerBackend({ type: 'mysql', schemes: ['mysql', 'mariadb'], load: () => import('./mysql.ts') });
+registerBackend({ type: 'redis', schemes: ['redis'], load: () => import('./redis.ts') });
+registerBackend({ type: 'lmdb', schemes: ['lmdb'], load: () => import('./lmdb.ts') });

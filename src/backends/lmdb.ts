@@ -1,0 +1,266 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type * as Lmdb from 'lmdb';
+import { matchesAttrs } from '../core/attr-filter.ts';
+import type {
+  BackendConfig,
+  BackendInfo,
+  Capabilities,
+  DeleteOptions,
+  ListedEntry,
+  ListOptions,
+  Meta,
+  PutManyEntry,
+  PutOptions,
+  StoredValue,
+} from '../core/backend.ts';
+import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
+import { loadDriver } from '../core/driver.ts';
+import { ConnectionError, OperationError } from '../core/errors.ts';
+import { compareKeyPaths, isDirectChild, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
+import { makeMeta, verifyValue } from '../core/meta.ts';
+import { parseLocalUrl } from '../core/url.ts';
+
+/** Options of {@link LmdbBackend}. */
+export interface LmdbBackendOptions {
+  /** Directory of the LMDB environment; created if missing. */
+  path: string;
+}
+
+/** LMDB's largest key, in bytes. */
+export const LMDB_MAX_KEY_BYTES = 1978;
+
+const CAPABILITIES: Capabilities = {
+  persistent: true,
+  atomicConditionalWrite: true,
+  multiProcess: true,
+  queryAttrs: false,
+  atomicBatch: true,
+};
+
+const PAGE = 500;
+
+type Condition = { ok: true; createdAt: number } | { ok: false; etag: string | undefined };
+
+/**
+ * LMDB through lmdb-js: a memory-mapped B+tree, shared safely between processes.
+ * Metadata and values live in two named databases written in one transaction, so
+ * `stat` and `list` never touch value pages, and a check-then-write runs inside the
+ * single LMDB write transaction (atomic across processes).
+ *
+ * @example
+ * ```ts
+ * const store = await LmdbBackend.open({ path: './.stowage/lmdb' });
+ * ```
+ */
+export class LmdbBackend extends BaseBackend {
+  readonly capabilities = CAPABILITIES;
+  readonly label: string;
+  readonly #env: Lmdb.RootDatabase;
+  readonly #meta: Lmdb.Database<Meta, string>;
+  readonly #values: Lmdb.Database<Buffer, string>;
+  readonly #path: string;
+
+  private constructor(env: Lmdb.RootDatabase, path: string) {
+    super();
+    this.#env = env;
+    this.#path = path;
+    this.#meta = env.openDB<Meta, string>({ name: 'meta', encoding: 'json' });
+    this.#values = env.openDB<Buffer, string>({ name: 'values', encoding: 'binary' });
+    this.label = `lmdb:${path}`;
+  }
+
+  /** Opens (and creates if needed) the environment at `options.path`. */
+  static async open(options: LmdbBackendOptions): Promise<LmdbBackend> {
+    const path = resolve(options.path);
+    const lmdb = await loadDriver<typeof Lmdb>('lmdb', 'lmdb');
+    try {
+      mkdirSync(path, { recursive: true });
+      return new LmdbBackend(lmdb.open({ path, maxDbs: 4 }), path);
+    } catch (error) {
+      throw new ConnectionError(`Cannot open LMDB environment: ${(error as Error).message}`, {
+        backend: `lmdb:${path}`,
+        cause: error,
+      });
+    }
+  }
+
+  async get(input: KeyInput): Promise<StoredValue | undefined> {
+    const { path } = this.key(input);
+    // Both reads run in this event turn, so in the same read snapshot.
+    const meta = this.#meta.get(path);
+    const value = this.#values.getBinary(path);
+    if (!meta || !value) return undefined;
+    const copy = new Uint8Array(value);
+    verifyValue(copy, meta, path, this.label);
+    return { value: copy, meta };
+  }
+
+  async stat(input: KeyInput): Promise<Meta | undefined> {
+    const { path } = this.key(input);
+    return this.#meta.get(path);
+  }
+
+  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+    const { path } = this.checkPut(input, value, options);
+    this.#checkKeyLength(path);
+    const meta = makeMeta(value, copyAttrs(options.attrs));
+    const data = Buffer.from(value);
+    const outcome = await this.#write('put', path, (): Condition => {
+      const current = this.#meta.get(path);
+      if (options.ifAbsent && current) return { ok: false, etag: current.etag };
+      if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) return { ok: false, etag: current?.etag };
+      const stored = { ...meta, createdAt: current?.createdAt ?? meta.createdAt };
+      this.#meta.put(path, stored);
+      this.#values.put(path, data);
+      return { ok: true, createdAt: stored.createdAt };
+    });
+    if (!outcome.ok) throw this.conditionFailed(path, outcome.etag, options);
+    return { ...meta, createdAt: outcome.createdAt };
+  }
+
+  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+    const { path } = this.key(input);
+    const outcome = await this.#write('delete', path, () => {
+      const current = this.#meta.get(path);
+      if (options.ifMatch !== undefined && current?.etag !== options.ifMatch)
+        return { ok: false as const, etag: current?.etag };
+      if (!current) return { ok: true as const, removed: false };
+      this.#meta.remove(path);
+      this.#values.remove(path);
+      return { ok: true as const, removed: true };
+    });
+    if (!outcome.ok) throw this.conditionFailed(path, outcome.etag, options);
+    return outcome.removed;
+  }
+
+  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+    const plan = this.planList(prefixInput, options);
+    const { lower, upper } = prefixRange(plan.prefix.path);
+    let start = plan.after !== undefined && compareKeyPaths(plan.after, lower) >= 0 ? plan.after : lower;
+    let exclusive = start === plan.after;
+    let emitted = 0;
+    for (;;) {
+      // Read a page synchronously (one snapshot), then yield it.
+      const page = [...this.#meta.getRange({ start: start === '' ? undefined : start, end: upper, limit: PAGE + 1 })];
+      let last: string | undefined;
+      for (const { key, value } of page) {
+        last = key;
+        if (exclusive && key === start) continue;
+        if (!plan.recursive && !isDirectChild(key, plan.prefix.path)) continue;
+        if (!matchesAttrs(value.attrs, plan.where)) continue;
+        if (emitted >= plan.limit) return;
+        emitted++;
+        yield { key: splitPath(key), meta: value };
+      }
+      if (page.length <= PAGE || last === undefined || emitted >= plan.limit) return;
+      start = last;
+      exclusive = true;
+    }
+  }
+
+  override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
+    const paths = keys.map((k) => this.key(k).path);
+    return paths.map((path) => {
+      const meta = this.#meta.get(path);
+      const value = this.#values.getBinary(path);
+      if (!meta || !value) return undefined;
+      const copy = new Uint8Array(value);
+      verifyValue(copy, meta, path, this.label);
+      return { value: copy, meta };
+    });
+  }
+
+  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+    const prepared = entries.map((e) => {
+      const { path } = this.checkPut(e.key, e.value, { attrs: e.attrs });
+      this.#checkKeyLength(path);
+      return { path, data: Buffer.from(e.value), meta: makeMeta(e.value, copyAttrs(e.attrs)) };
+    });
+    return this.#write('putMany', undefined, () =>
+      prepared.map(({ path, data, meta }) => {
+        const stored = { ...meta, createdAt: this.#meta.get(path)?.createdAt ?? meta.createdAt };
+        this.#meta.put(path, stored);
+        this.#values.put(path, data);
+        return stored;
+      }),
+    );
+  }
+
+  override async deleteMany(keys: readonly KeyInput[]): Promise<number> {
+    const paths = keys.map((k) => this.key(k).path);
+    return this.#write('deleteMany', undefined, () => {
+      let removed = 0;
+      for (const path of new Set(paths)) {
+        if (this.#meta.get(path) === undefined) continue;
+        this.#meta.remove(path);
+        this.#values.remove(path);
+        removed++;
+      }
+      return removed;
+    });
+  }
+
+  async clear(prefixInput?: KeyInput): Promise<number> {
+    const { lower, upper } = prefixRange(this.prefix(prefixInput).path);
+    return this.#write('clear', undefined, () => {
+      let removed = 0;
+      for (const key of this.#meta.getKeys({ start: lower === '' ? undefined : lower, end: upper })) {
+        this.#meta.remove(key);
+        this.#values.remove(key);
+        removed++;
+      }
+      return removed;
+    });
+  }
+
+  async info(): Promise<BackendInfo> {
+    this.prefix(undefined);
+    let entries = 0;
+    let bytes = 0;
+    for (const { value } of this.#meta.getRange()) {
+      entries++;
+      bytes += value.size;
+    }
+    return { type: 'lmdb', location: this.#path, entries, bytes, capabilities: this.capabilities };
+  }
+
+  toConfig(): BackendConfig {
+    return { type: 'lmdb', path: this.#path };
+  }
+
+  protected async closeResources(): Promise<void> {
+    await this.#env.close();
+  }
+
+  #checkKeyLength(path: string): void {
+    if (Buffer.byteLength(path) > LMDB_MAX_KEY_BYTES) {
+      throw new OperationError(`Key is longer than LMDB's ${LMDB_MAX_KEY_BYTES} bytes`, {
+        key: path,
+        backend: this.label,
+      });
+    }
+  }
+
+  // The callback runs inside one LMDB write transaction: its reads see the committed
+  // state and no other writer (thread or process) can interleave.
+  async #write<T>(what: string, key: string | undefined, fn: () => T): Promise<T> {
+    try {
+      return await this.#env.transaction(fn);
+    } catch (error) {
+      throw this.wrap(error, what, key);
+    }
+  }
+}
+
+/** Parses `lmdb:///abs/dir` or `lmdb:./rel/dir`. */
+export function configFromUrl(url: string): BackendConfig {
+  const { path } = parseLocalUrl(url);
+  if (path === '') throw new OperationError(`An lmdb URL needs a directory: ${url}`);
+  return { type: 'lmdb', path: resolve(path) };
+}
+
+/** Opens an LMDB store from its config. */
+export async function openFromConfig(config: BackendConfig): Promise<LmdbBackend> {
+  return LmdbBackend.open({ path: String(config.path) });
+}

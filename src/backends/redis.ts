@@ -1,0 +1,438 @@
+import type * as IORedis from 'ioredis';
+import { matchesAttrs } from '../core/attr-filter.ts';
+import type {
+  BackendConfig,
+  BackendInfo,
+  Capabilities,
+  DeleteOptions,
+  ListedEntry,
+  ListOptions,
+  Meta,
+  PutManyEntry,
+  PutOptions,
+  StoredValue,
+} from '../core/backend.ts';
+import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
+import { loadDriver } from '../core/driver.ts';
+import { classifyDriverError } from '../core/driver-errors.ts';
+import { checkIdentifier } from '../core/identifiers.ts';
+import type { JsonObject } from '../core/json.ts';
+import { compareKeyPaths, isDirectChild, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
+import { makeMeta, verifyValue } from '../core/meta.ts';
+import { intParam } from '../core/url.ts';
+
+/** Options of {@link RedisBackend}. */
+export interface RedisBackendOptions {
+  host?: string | undefined;
+  port?: number | undefined;
+  /** Never stored in `toConfig()` or shown in errors; prefer `passwordEnv`. */
+  password?: string | undefined;
+  /** Name of an environment variable holding the password (kept in `toConfig()`). */
+  passwordEnv?: string | undefined;
+  username?: string | undefined;
+  /** Database number (default 0). */
+  db?: number | undefined;
+  /** Namespace of this store's Redis keys (default `stowage`); stores with different prefixes never meet. */
+  prefix?: string | undefined;
+  /** How long to wait for the connection, in ms (default 5000). */
+  connectTimeoutMs?: number | undefined;
+}
+
+const CAPABILITIES: Capabilities = {
+  persistent: true,
+  atomicConditionalWrite: true,
+  multiProcess: true,
+  queryAttrs: false,
+  atomicBatch: true,
+};
+
+const PAGE = 500;
+const META_FIELDS = ['e', 's', 'c', 'ct', 'mt', 'a'] as const;
+
+// KEYS: entry hash, index zset, byte counter. ARGV: path, mode, ifMatch, etag, size,
+// checksum, createdAt, modifiedAt, attrs, value. Returns {1, createdAt} or {0, current etag}.
+const PUT_SCRIPT = `
+local cur = redis.call('HMGET', KEYS[1], 'e', 'ct', 's')
+if ARGV[2] == 'absent' and cur[1] then return {0, cur[1]} end
+if ARGV[2] == 'match' and cur[1] ~= ARGV[3] then return {0, cur[1] or ''} end
+local ct = cur[2] or ARGV[7]
+if cur[3] then redis.call('DECRBY', KEYS[3], tonumber(cur[3])) end
+redis.call('HSET', KEYS[1], 'v', ARGV[10], 'e', ARGV[4], 's', ARGV[5], 'c', ARGV[6], 'ct', ct, 'mt', ARGV[8], 'a', ARGV[9])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('INCRBY', KEYS[3], tonumber(ARGV[5]))
+return {1, ct}`;
+
+// KEYS as above. ARGV: path, conditional ('1'/'0'), ifMatch. Returns {1, deleted} or {0, current etag}.
+const DELETE_SCRIPT = `
+local cur = redis.call('HMGET', KEYS[1], 'e', 's')
+if ARGV[2] == '1' and cur[1] ~= ARGV[3] then return {0, cur[1] or ''} end
+if not cur[1] then return {1, 0} end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('DECRBY', KEYS[3], tonumber(cur[2]))
+return {1, 1}`;
+
+// KEYS: index zset, byte counter. ARGV: min, max, batch, entry key prefix. Deletes up to
+// one batch of keys in the lex range and returns how many; callers loop until 0.
+const CLEAR_SCRIPT = `
+local members = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local freed = 0
+for _, m in ipairs(members) do
+  local s = redis.call('HGET', ARGV[4] .. m, 's')
+  if s then freed = freed + tonumber(s) end
+  redis.call('DEL', ARGV[4] .. m)
+  redis.call('ZREM', KEYS[1], m)
+end
+if freed > 0 then redis.call('DECRBY', KEYS[2], freed) end
+return #members`;
+
+type ScriptResult = [number, string | number];
+
+interface ScriptClient {
+  stowagePut(entry: string, index: string, bytes: string, ...args: (string | number | Buffer)[]): Promise<ScriptResult>;
+  stowageDelete(entry: string, index: string, bytes: string, ...args: string[]): Promise<ScriptResult>;
+  stowageClear(index: string, bytes: string, ...args: (string | number)[]): Promise<number>;
+}
+
+type Client = IORedis.Redis & ScriptClient;
+
+function fieldsMeta(fields: (string | Buffer | null)[]): Meta | undefined {
+  const [e, s, c, ct, mt, a] = fields.map((f) => (f === null ? null : f.toString()));
+  if (e === null || e === undefined) return undefined;
+  return {
+    etag: e,
+    size: Number(s),
+    checksum: Number(c),
+    createdAt: Number(ct),
+    modifiedAt: Number(mt),
+    attrs: JSON.parse(a ?? '{}') as JsonObject,
+  };
+}
+
+/**
+ * Redis through ioredis. Each entry is a hash (value and metadata); a sorted set of all
+ * keys at score 0 is the ordered index, so `list` is a `ZRANGEBYLEX` range (O(log n + page)).
+ * Writes are Lua scripts, so conditions, value, index and byte count change atomically.
+ * `where` is evaluated in JavaScript on the listed page.
+ *
+ * @example
+ * ```ts
+ * const store = await RedisBackend.open({ host: '127.0.0.1', prefix: 'results' });
+ * ```
+ */
+export class RedisBackend extends BaseBackend {
+  readonly capabilities = CAPABILITIES;
+  readonly label: string;
+  readonly #client: Client;
+  readonly #options: RedisBackendOptions & { host: string; port: number; prefix: string };
+  readonly #password: string | undefined;
+  readonly #entryPrefix: string;
+  readonly #index: string;
+  readonly #bytes: string;
+
+  private constructor(
+    client: Client,
+    options: RedisBackendOptions & { host: string; port: number; prefix: string },
+    password: string | undefined,
+  ) {
+    super();
+    this.#client = client;
+    this.#options = options;
+    this.#password = password;
+    // The hash tag keeps one store's keys in one cluster slot, as its scripts need.
+    const tag = `{${options.prefix}}`;
+    this.#entryPrefix = `${tag}:e:`;
+    this.#index = `${tag}:index`;
+    this.#bytes = `${tag}:bytes`;
+    this.label = `redis://${options.host}:${options.port}/${options.db ?? 0}?prefix=${options.prefix}`;
+  }
+
+  /** Connects; fails with `ConnectionError` when the server cannot be reached. */
+  static async open(options: RedisBackendOptions): Promise<RedisBackend> {
+    const prefix = checkIdentifier(options.prefix ?? 'stowage', 'prefix', 'redis');
+    const full = { ...options, prefix, host: options.host ?? '127.0.0.1', port: options.port ?? 6379 };
+    const password = options.password ?? (options.passwordEnv ? process.env[options.passwordEnv] : undefined);
+    const driver = await loadDriver<{ default: typeof IORedis.Redis }>('ioredis', 'redis');
+    const client = new driver.default({
+      host: full.host,
+      port: full.port,
+      username: full.username,
+      password,
+      db: full.db ?? 0,
+      lazyConnect: true,
+      connectTimeout: full.connectTimeoutMs ?? 5000,
+      // Fail fast while disconnected (ConnectionError) instead of queueing forever; keep
+      // reconnecting in the background so the store works again once the server is back.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => Math.min(100 * times, 2000),
+    }) as Client;
+    client.on('error', () => undefined);
+    client.defineCommand('stowagePut', { numberOfKeys: 3, lua: PUT_SCRIPT });
+    client.defineCommand('stowageDelete', { numberOfKeys: 3, lua: DELETE_SCRIPT });
+    client.defineCommand('stowageClear', { numberOfKeys: 2, lua: CLEAR_SCRIPT });
+    const backend = new RedisBackend(client, full, password);
+    try {
+      await client.connect();
+    } catch (error) {
+      client.disconnect();
+      throw backend.#error(error, 'open', undefined, false);
+    }
+    return backend;
+  }
+
+  async get(input: KeyInput): Promise<StoredValue | undefined> {
+    const { path } = this.key(input);
+    const fields = await this.#call('get', path, false, () =>
+      this.#client.hmgetBuffer(this.#entry(path), 'v', ...META_FIELDS),
+    );
+    return this.#stored(fields, path);
+  }
+
+  async stat(input: KeyInput): Promise<Meta | undefined> {
+    const { path } = this.key(input);
+    return fieldsMeta(
+      await this.#call('stat', path, false, () => this.#client.hmget(this.#entry(path), ...META_FIELDS)),
+    );
+  }
+
+  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+    const { path } = this.checkPut(input, value, options);
+    const meta = makeMeta(value, copyAttrs(options.attrs));
+    const mode = options.ifAbsent ? 'absent' : options.ifMatch !== undefined ? 'match' : 'any';
+    const [ok, detail] = await this.#call('put', path, true, () =>
+      this.#client.stowagePut(...this.#putArgs(path, meta, value, mode, options.ifMatch ?? '')),
+    );
+    if (ok !== 1) throw this.conditionFailed(path, detail === '' ? undefined : String(detail), options);
+    return { ...meta, createdAt: Number(detail) };
+  }
+
+  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+    const { path } = this.key(input);
+    const conditional = options.ifMatch !== undefined;
+    const [ok, detail] = await this.#call('delete', path, true, () =>
+      this.#client.stowageDelete(
+        this.#entry(path),
+        this.#index,
+        this.#bytes,
+        path,
+        conditional ? '1' : '0',
+        options.ifMatch ?? '',
+      ),
+    );
+    if (ok !== 1) throw this.conditionFailed(path, detail === '' ? undefined : String(detail), options);
+    return detail === 1;
+  }
+
+  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+    const plan = this.planList(prefixInput, options);
+    const { lower, upper } = prefixRange(plan.prefix.path);
+    const max = upper === undefined ? '+' : `(${upper}`;
+    let min =
+      plan.after !== undefined && compareKeyPaths(plan.after, lower) >= 0
+        ? `(${plan.after}`
+        : lower === ''
+          ? '-'
+          : `[${lower}`;
+    let emitted = 0;
+    while (emitted < plan.limit) {
+      const paths = await this.#call('list', undefined, false, () =>
+        this.#client.zrangebylex(this.#index, min, max, 'LIMIT', 0, PAGE),
+      );
+      const wanted = plan.recursive ? paths : paths.filter((p) => isDirectChild(p, plan.prefix.path));
+      const pipeline = this.#client.pipeline();
+      for (const p of wanted) pipeline.hmget(this.#entry(p), ...META_FIELDS);
+      const results = wanted.length ? await this.#call('list', undefined, false, () => pipeline.exec()) : [];
+      for (const [i, p] of wanted.entries()) {
+        const meta = fieldsMeta((results?.[i]?.[1] as (string | null)[]) ?? []);
+        // A key deleted between the range read and the metadata read is skipped.
+        if (!meta || !matchesAttrs(meta.attrs, plan.where)) continue;
+        yield { key: splitPath(p), meta };
+        if (++emitted >= plan.limit) return;
+      }
+      if (paths.length < PAGE) return;
+      min = `(${paths[paths.length - 1]}`;
+    }
+  }
+
+  override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
+    const paths = keys.map((k) => this.key(k).path);
+    if (paths.length === 0) return [];
+    const pipeline = this.#client.pipeline();
+    for (const p of paths) pipeline.hmgetBuffer(this.#entry(p), 'v', ...META_FIELDS);
+    const results = await this.#call('getMany', undefined, false, () => pipeline.exec());
+    return paths.map((p, i) => {
+      const [error, fields] = results?.[i] ?? [];
+      if (error) throw this.#error(error, 'getMany', p, false);
+      return this.#stored(fields as (Buffer | null)[], p);
+    });
+  }
+
+  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+    const prepared = entries.map((e) => {
+      const { path } = this.checkPut(e.key, e.value, { attrs: e.attrs });
+      return { path, value: e.value, meta: makeMeta(e.value, copyAttrs(e.attrs)) };
+    });
+    if (prepared.length === 0) return [];
+    // MULTI/EXEC: one round trip, applied all together.
+    const multi = this.#client.multi() as unknown as ScriptClient & {
+      exec(): Promise<[Error | null, unknown][] | null>;
+    };
+    for (const p of prepared) void multi.stowagePut(...this.#putArgs(p.path, p.meta, p.value, 'any', ''));
+    const results = await this.#call('putMany', undefined, true, () => multi.exec());
+    return prepared.map((p, i) => {
+      const [error, result] = results?.[i] ?? [];
+      if (error) throw this.#error(error, 'putMany', p.path, true);
+      return { ...p.meta, createdAt: Number((result as ScriptResult)[1]) };
+    });
+  }
+
+  override async deleteMany(keys: readonly KeyInput[]): Promise<number> {
+    const paths = [...new Set(keys.map((k) => this.key(k).path))];
+    if (paths.length === 0) return 0;
+    const multi = this.#client.multi() as unknown as ScriptClient & {
+      exec(): Promise<[Error | null, unknown][] | null>;
+    };
+    for (const p of paths) void multi.stowageDelete(this.#entry(p), this.#index, this.#bytes, p, '0', '');
+    const results = await this.#call('deleteMany', undefined, true, () => multi.exec());
+    return (results ?? []).filter(([, r]) => (r as ScriptResult)[1] === 1).length;
+  }
+
+  async clear(prefixInput?: KeyInput): Promise<number> {
+    const { lower, upper } = prefixRange(this.prefix(prefixInput).path);
+    const min = lower === '' ? '-' : `[${lower}`;
+    const max = upper === undefined ? '+' : `(${upper}`;
+    let total = 0;
+    for (;;) {
+      // Batches keep each script short, so Redis never blocks long on a big clear.
+      const n = await this.#call('clear', undefined, true, () =>
+        this.#client.stowageClear(this.#index, this.#bytes, min, max, 1000, this.#entryPrefix),
+      );
+      total += n;
+      if (n < 1000) return total;
+    }
+  }
+
+  async info(): Promise<BackendInfo> {
+    this.prefix(undefined);
+    const [entries, bytes] = await this.#call('info', undefined, false, () =>
+      Promise.all([this.#client.zcard(this.#index), this.#client.get(this.#bytes)]),
+    );
+    return {
+      type: 'redis',
+      location: this.label,
+      entries,
+      bytes: Number(bytes ?? 0),
+      capabilities: this.capabilities,
+      details: { prefix: this.#options.prefix, db: this.#options.db ?? 0 },
+    };
+  }
+
+  toConfig(): BackendConfig {
+    const o = this.#options;
+    return {
+      type: 'redis',
+      host: o.host,
+      port: o.port,
+      username: o.username,
+      db: o.db,
+      prefix: o.prefix,
+      connectTimeoutMs: o.connectTimeoutMs,
+      passwordEnv: o.passwordEnv,
+    };
+  }
+
+  /** Removes every key of this store, including its index and counters. */
+  async drop(): Promise<void> {
+    await this.clear();
+    await this.#call('drop', undefined, true, () => this.#client.del(this.#index, this.#bytes));
+  }
+
+  protected async closeResources(): Promise<void> {
+    await this.#client.quit().catch(() => this.#client.disconnect());
+  }
+
+  #entry(path: string): string {
+    return this.#entryPrefix + path;
+  }
+
+  #putArgs(path: string, meta: Meta, value: Uint8Array, mode: string, ifMatch: string) {
+    return [
+      this.#entry(path),
+      this.#index,
+      this.#bytes,
+      path,
+      mode,
+      ifMatch,
+      meta.etag,
+      meta.size,
+      meta.checksum,
+      meta.createdAt,
+      meta.modifiedAt,
+      JSON.stringify(meta.attrs),
+      Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+    ] as const;
+  }
+
+  #stored(fields: (Buffer | null)[] | undefined, path: string): StoredValue | undefined {
+    if (!fields) return undefined;
+    const meta = fieldsMeta(fields.slice(1));
+    if (!meta) return undefined;
+    const value = new Uint8Array(fields[0] ?? Buffer.alloc(0));
+    verifyValue(value, meta, path, this.label);
+    return { value, meta };
+  }
+
+  async #call<T>(what: string, key: string | undefined, write: boolean, fn: () => Promise<T>): Promise<T> {
+    if (this.closed) this.key('x');
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.#error(error, what, key, write);
+    }
+  }
+
+  #error(error: unknown, what: string, key: string | undefined, write: boolean) {
+    return classifyDriverError(error, {
+      backend: this.label,
+      what,
+      key,
+      write,
+      secrets: [this.#password],
+      address: `${this.#options.host}:${this.#options.port}`,
+    });
+  }
+}
+
+/** Parses `redis://[user:pass@]host:port/db?prefix=...&connectTimeoutMs=...&passwordEnv=VAR`. */
+export function configFromUrl(url: string): BackendConfig {
+  const u = new URL(url);
+  const params = u.searchParams;
+  const db = u.pathname.replace(/^\//, '');
+  return {
+    type: 'redis',
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    db: db ? Number(db) : undefined,
+    prefix: params.get('prefix') ?? undefined,
+    connectTimeoutMs: intParam(params, 'connectTimeoutMs'),
+    passwordEnv: params.get('passwordEnv') ?? undefined,
+    // Kept out of toConfig(); only used to open this one connection.
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+  };
+}
+
+/** Opens a Redis store from its config. */
+export async function openFromConfig(config: BackendConfig): Promise<RedisBackend> {
+  return RedisBackend.open({
+    host: config.host as string | undefined,
+    port: config.port as number | undefined,
+    username: config.username as string | undefined,
+    password: config.password as string | undefined,
+    passwordEnv: config.passwordEnv as string | undefined,
+    db: config.db as number | undefined,
+    prefix: config.prefix as string | undefined,
+    connectTimeoutMs: config.connectTimeoutMs as number | undefined,
+  });
+}

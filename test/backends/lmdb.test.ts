@@ -1,0 +1,31 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { LmdbBackend } from '../../src/backends/lmdb.ts';
+import { openBackend, StorageError } from '../../src/index.ts';
+import { runConformanceSuite } from '../conformance/suite.ts';
+import { bytes, text } from '../helpers/bytes.ts';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
+
+afterAll(removeTempDirs);
+
+runConformanceSuite({ name: 'lmdb', open: () => LmdbBackend.open({ path: tempDir('lmdb') }) });
+
+describe('lmdb extras', () => {
+  it('opens from a URL and round-trips its config', async () => {
+    const dir = tempDir('lmdb-url');
+    const store = await openBackend(`lmdb://${dir}/env`);
+    await store.put('a', bytes('1'));
+    expect(store.toConfig()).toEqual({ type: 'lmdb', path: `${dir}/env` });
+    await store.close();
+    const again = await openBackend({ type: 'lmdb', path: `${dir}/env` });
+    expect(text((await again.get('a'))?.value)).toBe('1');
+    await again.close();
+  });
+
+  it('rejects keys beyond LMDB’s key size clearly', async () => {
+    const store = await LmdbBackend.open({ path: tempDir('lmdb-long') });
+    const key = Array.from({ length: 9 }, () => 'x'.repeat(250)).join('/');
+    await expect(store.put(key, bytes('x'))).rejects.toThrow(StorageError);
+    await expect(store.put(key, bytes('x'))).rejects.toThrow(/1978/);
+    await store.close();
+  });
+});
