@@ -11,3 +11,4 @@ registerBackend({ type: 'postgres', schemes: ['postgres', 'postgresql'], load: (
 registerBackend({ type: 'mysql', schemes: ['mysql', 'mariadb'], load: () => import('./mysql.ts') });
 registerBackend({ type: 'redis', schemes: ['redis'], load: () => import('./redis.ts') });
 registerBackend({ type: 'lmdb', schemes: ['lmdb'], load: () => import('./lmdb.ts') });
+registerBackend({ type: 'duckdb', schemes: ['duckdb'], load: () => import('./duckdb.ts') });
