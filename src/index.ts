@@ -29,3 +29,4 @@ export {
   registerBackend,
   registeredBackendTypes,
 } from './core/registry.ts';
+export * from './dict/index.ts';

@@ -14,7 +14,8 @@ export type StorageErrorCode =
   | 'CONNECTION'
   | 'OPERATION'
   | 'DRIVER_MISSING'
-  | 'UNKNOWN_OUTCOME';
+  | 'UNKNOWN_OUTCOME'
+  | 'VALUE_TYPE';
 
 /** Context attached to an error: which key and which backend it concerns. */
 export interface ErrorContext {
@@ -168,5 +169,12 @@ export class UnknownOutcomeError extends ConnectionError {
   constructor(message: string, context: ErrorContext = {}) {
     super(message, context);
     (this as { code: StorageErrorCode }).code = 'UNKNOWN_OUTCOME';
+  }
+}
+
+/** A value does not fit a store's declared type or schema (on write: nothing written; on read: named key). */
+export class ValueTypeError extends StorageError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context, 'VALUE_TYPE');
   }
 }
