@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import './backends/builtin.ts';
+import { registerBackend } from './core/registry.ts';
 
 export * from './core/backend.ts';
 export { BaseBackend, type ListPlan } from './core/backend-base.ts';
@@ -30,3 +31,9 @@ export {
   registeredBackendTypes,
 } from './core/registry.ts';
 export * from './dict/index.ts';
+export * from './results/index.ts';
+export * from './tiered/index.ts';
+
+// Tiered stores wrap other stores; registered here, above the backends, so that
+// openBackend(tiered.toConfig()) reopens every tier.
+registerBackend({ type: 'tiered', schemes: [], load: () => import('./tiered/tiered-backend.ts') });

@@ -1,0 +1,467 @@
+import { randomBytes } from 'node:crypto';
+import type { Backend, BackendInfo, Meta } from '../core/backend.ts';
+import { decodeValue, encodeValue, msgpackCodec } from '../core/codecs/index.ts';
+import { ConditionFailedError, NotFoundError } from '../core/errors.ts';
+import type { JsonObject } from '../core/json.ts';
+import { type Key, type KeyInput, parseKey, parsePrefix } from '../core/keys.ts';
+import { resultToCsv, setToCsv } from './csv.ts';
+import { OptimizationResult, type OptimizationResultJSON } from './optimization-result.ts';
+import { type Column, ResultSet } from './result-set.ts';
+
+/** Metadata of a stored result, readable without loading it. */
+export interface ResultMetadata {
+  key: string;
+  createdAt: Date;
+  modifiedAt: Date;
+  sizeBytes: number;
+  nPoints: number;
+  nSets: number;
+  custom: JsonObject;
+}
+
+/** Options of {@link ResultStore}. */
+export interface ResultStoreOptions {
+  backend: Backend;
+  /** Backend prefix of this store's entries (default `results`). */
+  prefix?: KeyInput | undefined;
+  /** Prepended to every result key (used by {@link ResultStore.session}). */
+  keyPrefix?: KeyInput | undefined;
+}
+
+/** What {@link ResultStore.compact} did. */
+export interface ResultCompactReport {
+  /** Set entries no result refers to (left by an interrupted save), removed. */
+  orphanSets: number;
+  /** What the backend's own compaction reported, if it has one. */
+  backend?: unknown;
+}
+
+interface Header extends Omit<OptimizationResultJSON, 'sets'> {
+  version: string;
+  sets: string[];
+}
+
+interface HeaderAttrs extends JsonObject {
+  version: string;
+  nPoints: number;
+  nSets: number;
+  sizeBytes: number;
+  custom: JsonObject;
+}
+
+type StoredSet = { name: string; columns: Record<string, Column>; metadata: JsonObject };
+
+const newVersion = () => randomBytes(6).toString('hex');
+
+/**
+ * Stores optimisation results on any backend (OptiScope's StorageBackend API).
+ * A result is a header entry (problem, variables, metadata; sizes and custom metadata
+ * in the entry's attrs, so {@link getMetadata} never reads data) plus one entry per
+ * set, so one set loads without the others. Sets of a save are written under a fresh
+ * version before the header that points to them: a save that fails half-way leaves
+ * the previous result intact, and readers never see a mix.
+ *
+ * @example
+ * ```ts
+ * const store = new ResultStore({ backend: await openBackend('sqlite:./.stowage/results.sqlite') });
+ * await store.save('exp-1', result);
+ * const pareto = await store.loadSet('exp-1', 'pareto');
+ * ```
+ */
+export class ResultStore {
+  readonly backend: Backend;
+  readonly #root: Key;
+  readonly #keyPrefix: Key;
+
+  constructor(options: ResultStoreOptions) {
+    this.backend = options.backend;
+    this.#root = parsePrefix(options.prefix ?? 'results', options.backend.label).segments;
+    this.#keyPrefix = parsePrefix(options.keyPrefix, options.backend.label).segments;
+  }
+
+  /** A view whose keys all live under `sourceId` (OptiScope's SessionDBStorage). */
+  session(sourceId: string): ResultStore {
+    return new ResultStore({
+      backend: this.backend,
+      prefix: this.#root,
+      keyPrefix: [...this.#keyPrefix, ...parseKey(sourceId).segments],
+    });
+  }
+
+  /** Same store on another backend view (used by StorageManager for per-call tier options). */
+  withBackend(backend: Backend): ResultStore {
+    return new ResultStore({ backend, prefix: this.#root, keyPrefix: this.#keyPrefix });
+  }
+
+  /** Saves a result, replacing one under the same key (as OptiScope); with `overwrite: false` an existing key fails with `ConditionFailedError`. */
+  async save(
+    key: KeyInput,
+    result: OptimizationResult,
+    options: { overwrite?: boolean; metadata?: JsonObject } = {},
+  ): Promise<void> {
+    const k = this.#full(key);
+    const existing = await this.backend.get(this.#headerKey(k));
+    if (existing && options.overwrite === false) {
+      throw new ConditionFailedError('A result with this key exists (pass overwrite: true to replace it)', {
+        key: k.join('/'),
+        backend: this.backend.label,
+        actualEtag: existing.meta.etag,
+      });
+    }
+    const version = newVersion();
+    const written: Key[] = [];
+    try {
+      let setBytes = 0;
+      for (const name of result.listSets()) {
+        const setKey = this.#setKey(k, version, name);
+        const set = result.getSet(name);
+        const meta = await this.backend.put(setKey, this.#encodeSet(set, k), { attrs: { nPoints: set.nPoints } });
+        written.push(setKey);
+        setBytes += meta.size;
+      }
+      const previous = existing ? this.#headerAttrs(existing.meta) : undefined;
+      const custom = { ...(previous?.custom ?? {}), ...(options.metadata ?? {}) };
+      await this.#writeHeader(
+        k,
+        this.#header(result, version),
+        { nPoints: result.nPoints, custom, setBytes },
+        existing?.meta.etag,
+      );
+      if (previous && previous.version !== version) await this.backend.clear(this.#versionPrefix(k, previous.version));
+    } catch (error) {
+      await this.backend.deleteMany(written).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Loads a whole result; throws `NotFoundError` when absent. */
+  async load(key: KeyInput): Promise<OptimizationResult> {
+    const k = this.#full(key);
+    const { header } = await this.#readHeader(k);
+    const found = await this.backend.getMany(header.sets.map((name) => this.#setKey(k, header.version, name)));
+    const sets = found.map((hit, i) => {
+      if (!hit)
+        throw new NotFoundError(`Set '${header.sets[i]}' of the result is missing`, {
+          key: k,
+          backend: this.backend.label,
+        });
+      return this.#decodeSet(hit.value, k);
+    });
+    const { version: _v, sets: _s, ...rest } = header;
+    return new OptimizationResult({ ...rest, sets });
+  }
+
+  /** Deletes a result and all its sets; throws `NotFoundError` when absent. */
+  async delete(key: KeyInput): Promise<void> {
+    const k = this.#full(key);
+    const meta = await this.backend.stat(this.#headerKey(k));
+    if (!meta) throw this.#notFound(k);
+    // The header goes first: from then on the result is gone, whatever happens to its sets.
+    await this.backend.delete(this.#headerKey(k), { ifMatch: meta.etag });
+    await this.backend.clear(this.#setsPrefix(k));
+  }
+
+  /** True when a result is stored under `key`. */
+  async exists(key: KeyInput): Promise<boolean> {
+    return (await this.backend.stat(this.#headerKey(this.#full(key)))) !== undefined;
+  }
+
+  /** Keys of the stored results under `prefix`, sorted. */
+  async list(prefix?: KeyInput): Promise<string[]> {
+    const p = parsePrefix(prefix, this.backend.label).segments;
+    const keys: string[] = [];
+    const skip = this.#root.length + 1 + this.#keyPrefix.length;
+    for await (const { key } of this.backend.list([...this.#root, 'r', ...this.#keyPrefix, ...p])) {
+      keys.push(key.slice(skip).join('/'));
+    }
+    return keys;
+  }
+
+  /**
+   * Renames a result; fails with `ConditionFailedError` if `to` exists. The copy is
+   * committed (new header written only if absent) before the original is removed, so
+   * an interruption leaves both copies, never neither.
+   */
+  async rename(from: KeyInput, to: KeyInput): Promise<void> {
+    const a = this.#full(from);
+    const b = this.#full(to);
+    if (await this.backend.stat(this.#headerKey(b))) {
+      throw new ConditionFailedError('Cannot rename: the target key exists', { key: b, backend: this.backend.label });
+    }
+    const { header, meta } = await this.#readHeader(a);
+    const version = newVersion();
+    const written: Key[] = [];
+    try {
+      const found = await this.backend.getMany(header.sets.map((name) => this.#setKey(a, header.version, name)));
+      for (const [i, hit] of found.entries()) {
+        if (!hit) continue;
+        const target = this.#setKey(b, version, header.sets[i] as string);
+        await this.backend.put(target, hit.value, { attrs: hit.meta.attrs });
+        written.push(target);
+      }
+      const attrs = this.#headerAttrs(meta);
+      await this.backend.put(this.#headerKey(b), this.#encodeHeader({ ...header, version }, b), {
+        ifAbsent: true,
+        attrs: { ...attrs, version },
+      });
+    } catch (error) {
+      await this.backend.deleteMany(written).catch(() => undefined);
+      throw error;
+    }
+    await this.backend.delete(this.#headerKey(a));
+    await this.backend.clear(this.#setsPrefix(a));
+  }
+
+  /** Saves one set into an existing result (replacing a set of the same name). */
+  async saveSet(key: KeyInput, name: string, set: ResultSet): Promise<void> {
+    const k = this.#full(key);
+    const stored = name === set.name ? set : set.withName(name);
+    await this.#updateHeader(k, async (header, attrs) => {
+      await this.backend.put(this.#setKey(k, header.version, name), this.#encodeSet(stored, k), {
+        attrs: { nPoints: stored.nPoints },
+      });
+      const sets = header.sets.includes(name) ? header.sets : [...header.sets, name].sort();
+      return { header: { ...header, sets }, attrs: { ...attrs, nSets: sets.length } };
+    });
+    await this.#refreshSizes(k);
+  }
+
+  /** Loads one set without reading the others. */
+  async loadSet(key: KeyInput, name: string): Promise<ResultSet> {
+    const k = this.#full(key);
+    const meta = await this.backend.stat(this.#headerKey(k));
+    if (!meta) throw this.#notFound(k);
+    const hit = await this.backend.get(this.#setKey(k, this.#headerAttrs(meta).version, name));
+    if (!hit) throw new NotFoundError(`The result has no set '${name}'`, { key: k, backend: this.backend.label });
+    return this.#decodeSet(hit.value, k);
+  }
+
+  /** Removes one set; throws `NotFoundError` if it does not exist. */
+  async deleteSet(key: KeyInput, name: string): Promise<void> {
+    const k = this.#full(key);
+    let version = '';
+    await this.#updateHeader(k, async (header, attrs) => {
+      if (!header.sets.includes(name))
+        throw new NotFoundError(`The result has no set '${name}'`, { key: k, backend: this.backend.label });
+      version = header.version;
+      const sets = header.sets.filter((s) => s !== name);
+      return { header: { ...header, sets }, attrs: { ...attrs, nSets: sets.length } };
+    });
+    await this.backend.delete(this.#setKey(k, version, name));
+    await this.#refreshSizes(k);
+  }
+
+  /** Names of a result's sets, sorted. */
+  async listSets(key: KeyInput): Promise<string[]> {
+    return (await this.#readHeader(this.#full(key))).header.sets;
+  }
+
+  /** Sizes, times and custom metadata, read without loading the result. */
+  async getMetadata(key: KeyInput): Promise<ResultMetadata> {
+    const k = this.#full(key);
+    const meta = await this.backend.stat(this.#headerKey(k));
+    if (!meta) throw this.#notFound(k);
+    const attrs = this.#headerAttrs(meta);
+    return {
+      key: k.slice(this.#keyPrefix.length).join('/'),
+      createdAt: new Date(meta.createdAt),
+      modifiedAt: new Date(meta.modifiedAt),
+      sizeBytes: attrs.sizeBytes,
+      nPoints: attrs.nPoints,
+      nSets: attrs.nSets,
+      custom: attrs.custom,
+    };
+  }
+
+  /** Merges `patch` into the custom metadata (atomic against concurrent updates). */
+  async updateMetadata(key: KeyInput, patch: JsonObject): Promise<void> {
+    await this.#updateHeader(this.#full(key), async (header, attrs) => ({
+      header,
+      attrs: { ...attrs, custom: { ...attrs.custom, ...patch } },
+    }));
+  }
+
+  /** Deletes every result under `prefix` (all when omitted); resolves the count. */
+  async clear(prefix?: KeyInput): Promise<number> {
+    let removed = 0;
+    for (const key of await this.list(prefix)) {
+      await this.delete(key).then(
+        () => removed++,
+        (error) => {
+          if (!(error instanceof NotFoundError)) throw error;
+        },
+      );
+    }
+    return removed;
+  }
+
+  /** Counts and sizes of the stored results, and the backend's own info. */
+  async info(): Promise<{ results: number; sets: number; sizeBytes: number; backend: BackendInfo }> {
+    let results = 0;
+    let sets = 0;
+    let sizeBytes = 0;
+    for await (const { meta } of this.backend.list([...this.#root, 'r', ...this.#keyPrefix])) {
+      const attrs = this.#headerAttrs(meta);
+      results++;
+      sets += attrs.nSets;
+      sizeBytes += attrs.sizeBytes;
+    }
+    return { results, sets, sizeBytes, backend: await this.backend.info() };
+  }
+
+  /** Removes set entries no result refers to, then runs the backend's compaction (fs) or vacuum (SQL) if it has one. */
+  async compact(): Promise<ResultCompactReport> {
+    const live = new Map<string, string>();
+    for await (const { key, meta } of this.backend.list([...this.#root, 'r'])) {
+      live.set(key.slice(this.#root.length + 1).join('/'), this.#headerAttrs(meta).version);
+    }
+    const orphans: Key[] = [];
+    for await (const { key } of this.backend.list([...this.#root, 's'])) {
+      const length = Number(key[this.#root.length + 1]);
+      const start = this.#root.length + 2;
+      const resultKey = key.slice(start, start + length).join('/');
+      if (live.get(resultKey) !== key[start + length]) orphans.push(key);
+    }
+    for (let i = 0; i < orphans.length; i += 500) await this.backend.deleteMany(orphans.slice(i, i + 500));
+    const engine = this.backend as Partial<{ compact(): Promise<unknown>; vacuum(): Promise<unknown> }>;
+    const backend = engine.compact ? await engine.compact() : engine.vacuum ? await engine.vacuum() : undefined;
+    return { orphanSets: orphans.length, backend };
+  }
+
+  /** Exports a whole result or one set as JSON or CSV text (OptiScope's json/csv formats). */
+  async export(key: KeyInput, options: { format: 'json' | 'csv'; set?: string }): Promise<string> {
+    if (options.set !== undefined) {
+      const set = await this.loadSet(key, options.set);
+      return options.format === 'json' ? JSON.stringify(set.toJSON(), null, 2) : setToCsv(set);
+    }
+    const result = await this.load(key);
+    return options.format === 'json' ? JSON.stringify(result.toJSON(), null, 2) : resultToCsv(result);
+  }
+
+  /** Backend keys holding a result (header first, then its sets): what a tier migration moves. */
+  async entriesOf(key: KeyInput): Promise<Key[]> {
+    const k = this.#full(key);
+    const entries: Key[] = [this.#headerKey(k)];
+    for await (const entry of this.backend.list(this.#setsPrefix(k))) entries.push(entry.key);
+    return entries;
+  }
+
+  /** The backend key of a result's header (what `whereIs` looks up). */
+  headerKeyOf(key: KeyInput): Key {
+    return this.#headerKey(this.#full(key));
+  }
+
+  #full(key: KeyInput): Key {
+    return [...this.#keyPrefix, ...parseKey(key, this.backend.label).segments];
+  }
+
+  #headerKey(k: Key): Key {
+    return [...this.#root, 'r', ...k];
+  }
+
+  // The key's length is part of the path, so the sets of `a` and of `a/x` never share a prefix.
+  #setsPrefix(k: Key): Key {
+    return [...this.#root, 's', String(k.length), ...k];
+  }
+
+  #versionPrefix(k: Key, version: string): Key {
+    return [...this.#setsPrefix(k), version];
+  }
+
+  #setKey(k: Key, version: string, name: string): Key {
+    return [...this.#versionPrefix(k, version), ...parseKey([name], this.backend.label).segments];
+  }
+
+  #header(result: OptimizationResult, version: string): Header {
+    const { sets: _sets, ...rest } = result.toJSON();
+    return { ...rest, version, sets: result.listSets() };
+  }
+
+  #encodeHeader(header: Header, k: Key): Uint8Array {
+    return encodeValue(msgpackCodec, header, { key: k, backend: this.backend.label });
+  }
+
+  #encodeSet(set: ResultSet, k: Key): Uint8Array {
+    const stored: StoredSet = {
+      name: set.name,
+      columns: set.columns as Record<string, Column>,
+      metadata: set.metadata,
+    };
+    return encodeValue(msgpackCodec, stored, { key: k, backend: this.backend.label });
+  }
+
+  #decodeSet(bytes: Uint8Array, k: Key): ResultSet {
+    const stored = decodeValue(msgpackCodec, bytes, { key: k, backend: this.backend.label }) as StoredSet;
+    return new ResultSet(stored.name, stored.columns, stored.metadata);
+  }
+
+  #headerAttrs(meta: Meta): HeaderAttrs {
+    return meta.attrs as HeaderAttrs;
+  }
+
+  async #writeHeader(
+    k: Key,
+    header: Header,
+    sizes: { nPoints: number; custom: JsonObject; setBytes: number },
+    ifMatch?: string,
+  ): Promise<void> {
+    const bytes = this.#encodeHeader(header, k);
+    const attrs: HeaderAttrs = {
+      version: header.version,
+      nPoints: sizes.nPoints,
+      nSets: header.sets.length,
+      sizeBytes: bytes.byteLength + sizes.setBytes,
+      custom: sizes.custom,
+    };
+    await this.backend.put(this.#headerKey(k), bytes, ifMatch ? { ifMatch, attrs } : { ifAbsent: true, attrs });
+  }
+
+  async #readHeader(k: Key): Promise<{ header: Header; meta: Meta }> {
+    const hit = await this.backend.get(this.#headerKey(k));
+    if (!hit) throw this.#notFound(k);
+    return {
+      header: decodeValue(msgpackCodec, hit.value, { key: k, backend: this.backend.label }) as Header,
+      meta: hit.meta,
+    };
+  }
+
+  // Read-modify-write of the header, retried when another writer changed it meanwhile.
+  async #updateHeader(
+    k: Key,
+    change: (header: Header, attrs: HeaderAttrs) => Promise<{ header: Header; attrs: HeaderAttrs }>,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const { header, meta } = await this.#readHeader(k);
+      const next = await change(header, this.#headerAttrs(meta));
+      try {
+        await this.backend.put(this.#headerKey(k), this.#encodeHeader(next.header, k), {
+          ifMatch: meta.etag,
+          attrs: next.attrs,
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError) || attempt > 100) throw error;
+      }
+    }
+  }
+
+  // Recomputes sizes and point counts from the set entries' metadata after a single-set change.
+  async #refreshSizes(k: Key): Promise<void> {
+    await this.#updateHeader(k, async (header, attrs) => {
+      let sizeBytes = this.#encodeHeader(header, k).byteLength;
+      let nPoints = 0;
+      for await (const { key, meta } of this.backend.list(this.#versionPrefix(k, header.version), {
+        recursive: false,
+      })) {
+        if (!header.sets.includes(key[key.length - 1] as string)) continue;
+        sizeBytes += meta.size;
+        nPoints += Number(meta.attrs.nPoints ?? 0);
+      }
+      return { header, attrs: { ...attrs, sizeBytes, nPoints, nSets: header.sets.length } };
+    });
+  }
+
+  #notFound(k: Key): NotFoundError {
+    return new NotFoundError('No result with this key', { key: k, backend: this.backend.label });
+  }
+}

@@ -1,0 +1,200 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type Backend,
+  ConditionFailedError,
+  NotFoundError,
+  OptimizationResult,
+  ResultSet,
+  ResultStore,
+} from '../../src/index.ts';
+import { type CallLog, faulty } from '../helpers/faulty-backend.ts';
+
+/** A result with two sets: typed numeric columns and a string column. */
+export function sampleResult(id = 'exp-1'): OptimizationResult {
+  return new OptimizationResult({
+    id,
+    problem: { name: 'zdt1', description: 'two objectives' },
+    designVariables: [{ name: 'x1', lower: 0, upper: 1 }],
+    objectives: [
+      { name: 'f1', sense: 'minimize' },
+      { name: 'f2', sense: 'minimize' },
+    ],
+    constraints: [{ name: 'g1', kind: 'inequality', bound: 0 }],
+    metadata: { solver: 'nsga2', seed: 7 },
+    sets: [
+      new ResultSet('all', {
+        x1: new Float64Array([0.1, 0.5, 0.9]),
+        f1: new Float64Array([0.1, 0.5, 0.9]),
+        tag: ['a', 'b', 'c'],
+      }),
+      new ResultSet('pareto', { f1: new Float64Array([0.1]), f2: new Float64Array([0.8]) }, { generation: 250 }),
+    ],
+  });
+}
+
+/** Runs the ResultStore tests on stores opened by `open`. */
+export function runResultStoreSuite(name: string, open: () => Promise<Backend>): void {
+  describe(`ResultStore on ${name}`, () => {
+    let backend: Backend;
+    let store: ResultStore;
+    beforeEach(async () => {
+      backend = await open();
+      store = new ResultStore({ backend });
+    });
+    afterEach(async () => {
+      await backend.close();
+    });
+
+    it('saves and loads a result with typed sets', async () => {
+      await store.save('runs/exp-1', sampleResult());
+      const back = await store.load('runs/exp-1');
+      expect(back.toJSON()).toEqual(sampleResult().toJSON());
+      expect(back.getSet('all').columns.x1).toBeInstanceOf(Float64Array);
+      expect(back.getSet('pareto').metadata).toEqual({ generation: 250 });
+      expect(back.nPoints).toBe(4);
+      expect(await store.exists('runs/exp-1')).toBe(true);
+      expect(await store.exists('runs/nope')).toBe(false);
+      await expect(store.load('runs/nope')).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('overwrites by default, refuses with overwrite: false, and leaves no old sets behind', async () => {
+      await store.save('k', sampleResult());
+      await expect(store.save('k', sampleResult('other'), { overwrite: false })).rejects.toBeInstanceOf(
+        ConditionFailedError,
+      );
+      const replacement = new OptimizationResult({ id: 'v2', sets: [new ResultSet('only', { a: [1, 2] })] });
+      await store.save('k', replacement);
+      expect((await store.load('k')).listSets()).toEqual(['only']);
+      expect(await store.compact()).toMatchObject({ orphanSets: 0 });
+    });
+
+    it('lists by prefix, sorted, and clears by prefix', async () => {
+      for (const key of ['b/1', 'a/2', 'a/1', 'ab', 'a/1/deep']) await store.save(key, sampleResult());
+      expect(await store.list()).toEqual(['a/1', 'a/1/deep', 'a/2', 'ab', 'b/1']);
+      expect(await store.list('a')).toEqual(['a/1', 'a/1/deep', 'a/2']);
+      expect(await store.clear('a')).toBe(3);
+      expect(await store.list()).toEqual(['ab', 'b/1']);
+      expect((await store.load('ab')).listSets()).toEqual(['all', 'pareto']);
+      expect(await store.clear()).toBe(2);
+    });
+
+    it('deletes a result and all its sets', async () => {
+      await store.save('d', sampleResult());
+      await store.save('d/child', sampleResult());
+      await store.delete('d');
+      expect(await store.exists('d')).toBe(false);
+      expect((await store.load('d/child')).listSets()).toEqual(['all', 'pareto']);
+      await expect(store.delete('d')).rejects.toBeInstanceOf(NotFoundError);
+      expect(await store.compact()).toMatchObject({ orphanSets: 0 });
+    });
+
+    it('renames, refusing to overwrite an existing key', async () => {
+      await store.save('old', sampleResult());
+      await store.save('taken', sampleResult('taken'));
+      await expect(store.rename('old', 'taken')).rejects.toBeInstanceOf(ConditionFailedError);
+      expect((await store.load('taken')).id).toBe('taken');
+      await store.rename('old', 'new/place');
+      expect(await store.exists('old')).toBe(false);
+      expect((await store.load('new/place')).toJSON()).toEqual(sampleResult().toJSON());
+      await expect(store.rename('missing', 'x')).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('saves, loads and deletes sets one by one; loading one set reads no other', async () => {
+      await store.save('s', sampleResult());
+      await store.saveSet('s', 'extra', new ResultSet('extra', { z: new Int32Array([1, 2, 3, 4]) }));
+      expect(await store.listSets('s')).toEqual(['all', 'extra', 'pareto']);
+      expect((await store.getMetadata('s')).nSets).toBe(3);
+      expect((await store.getMetadata('s')).nPoints).toBe(8);
+
+      const log: CallLog = [];
+      const watched = new ResultStore({ backend: faulty(backend, () => undefined, log) });
+      const extra = await watched.loadSet('s', 'extra');
+      expect(extra.columns.z).toEqual(new Int32Array([1, 2, 3, 4]));
+      const reads = log.filter((c) => c.operation === 'get' || c.operation === 'getMany');
+      expect(reads).toHaveLength(1);
+      expect(reads[0]?.key).toContain('extra');
+
+      await store.deleteSet('s', 'all');
+      expect(await store.listSets('s')).toEqual(['extra', 'pareto']);
+      await expect(store.loadSet('s', 'all')).rejects.toBeInstanceOf(NotFoundError);
+      await expect(store.deleteSet('s', 'all')).rejects.toBeInstanceOf(NotFoundError);
+      expect((await store.getMetadata('s')).nPoints).toBe(5);
+    });
+
+    it('reads and updates metadata without loading the result', async () => {
+      await store.save('m', sampleResult(), { metadata: { owner: 'ana' } });
+      const log: CallLog = [];
+      const watched = new ResultStore({ backend: faulty(backend, () => undefined, log) });
+      const meta = await watched.getMetadata('m');
+      expect(log.map((c) => c.operation)).toEqual(['stat']);
+      expect(meta).toMatchObject({ key: 'm', nPoints: 4, nSets: 2, custom: { owner: 'ana' } });
+      expect(meta.sizeBytes).toBeGreaterThan(0);
+      expect(meta.createdAt).toBeInstanceOf(Date);
+      await store.updateMetadata('m', { reviewed: true });
+      const after = await store.getMetadata('m');
+      expect(after.custom).toEqual({ owner: 'ana', reviewed: true });
+      expect(after.modifiedAt.getTime()).toBeGreaterThanOrEqual(meta.modifiedAt.getTime());
+      expect(after.createdAt.getTime()).toBe(meta.createdAt.getTime());
+      await expect(store.getMetadata('nope')).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('leaves no partial result when a save fails half-way, and keeps the previous one', async () => {
+      await store.save('f', sampleResult('before'));
+      let puts = 0;
+      const flaky = new ResultStore({
+        backend: faulty(backend, (op) => (op === 'put' && ++puts === 2 ? 'fail' : undefined)),
+      });
+      await expect(flaky.save('f', sampleResult('after'))).rejects.toThrow(/injected/);
+      expect((await store.load('f')).id).toBe('before');
+      puts = 0;
+      await expect(flaky.save('g', sampleResult('new'))).rejects.toThrow(/injected/);
+      expect(await store.exists('g')).toBe(false);
+      expect(await store.compact()).toMatchObject({ orphanSets: 0 });
+    });
+
+    it('compacts set entries left by an interrupted save', async () => {
+      const crashing = new ResultStore({
+        backend: faulty(backend, (op, key) =>
+          op === 'put' && key.startsWith('results/r/') ? 'fail' : op === 'deleteMany' ? 'fail' : undefined,
+        ),
+      });
+      await expect(crashing.save('c', sampleResult())).rejects.toThrow(/injected/);
+      expect(await store.exists('c')).toBe(false);
+      expect(await store.compact()).toMatchObject({ orphanSets: 2 });
+      expect(await store.compact()).toMatchObject({ orphanSets: 0 });
+    });
+
+    it('exports json and csv', async () => {
+      await store.save('e', sampleResult());
+      const json = JSON.parse(await store.export('e', { format: 'json' }));
+      expect(json.sets.map((s: { name: string }) => s.name)).toEqual(['all', 'pareto']);
+      expect(await store.export('e', { format: 'csv', set: 'all' })).toBe('x1,f1,tag\n0.1,0.1,a\n0.5,0.5,b\n0.9,0.9,c');
+      const csv = (await store.export('e', { format: 'csv' })).split('\n');
+      expect(csv[0]).toBe('set,x1,f1,tag,f2');
+      expect(csv).toHaveLength(5);
+      expect(csv[4]).toBe('pareto,,0.1,,0.8');
+    });
+
+    it('scopes sessions by source id', async () => {
+      const a = store.session('source-a');
+      const b = store.session('source-b');
+      await a.save('run', sampleResult('a'));
+      await b.save('run', sampleResult('b'));
+      expect(await a.list()).toEqual(['run']);
+      expect((await b.load('run')).id).toBe('b');
+      expect(await store.list()).toEqual(['source-a/run', 'source-b/run']);
+      expect((await a.getMetadata('run')).key).toBe('run');
+      expect(await a.clear()).toBe(1);
+      expect(await store.list()).toEqual(['source-b/run']);
+    });
+
+    it('reports counts in info()', async () => {
+      await store.save('i1', sampleResult());
+      await store.save('i2', sampleResult());
+      const info = await store.info();
+      expect(info).toMatchObject({ results: 2, sets: 4 });
+      expect(info.sizeBytes).toBeGreaterThan(0);
+      expect(info.backend.entries).toBe(6);
+    });
+  });
+}

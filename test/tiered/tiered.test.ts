@@ -1,0 +1,234 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FsBackend } from '../../src/backends/fs/index.ts';
+import { MemoryBackend } from '../../src/backends/memory.ts';
+import { SqliteBackend } from '../../src/backends/sqlite.ts';
+import {
+  type Backend,
+  ConnectionError,
+  createStorageManager,
+  openBackend,
+  PersiDict,
+  type SecondaryFailure,
+  StorageManager,
+  TieredBackend,
+} from '../../src/index.ts';
+import { runConformanceSuite } from '../conformance/suite.ts';
+import { bytes, text } from '../helpers/bytes.ts';
+import { faulty } from '../helpers/faulty-backend.ts';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
+import { sampleResult } from '../results/result-store-suite.ts';
+
+afterAll(removeTempDirs);
+
+runConformanceSuite({
+  name: 'tiered (memory + memory, lru cache)',
+  open: async () =>
+    new TieredBackend({ primary: new MemoryBackend(), secondary: new MemoryBackend(), cache: { maxBytes: 1 << 20 } }),
+});
+runConformanceSuite({
+  name: 'tiered (sqlite + fs, no cache)',
+  open: async () =>
+    new TieredBackend({
+      primary: await SqliteBackend.open({ path: join(tempDir('tiered-sqlite'), 't.sqlite') }),
+      secondary: await FsBackend.open({ root: tempDir('tiered-fs'), fsync: false }),
+    }),
+});
+
+async function all(store: Backend, prefix = ''): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const e of store.list(prefix)) keys.push(e.key.join('/'));
+  return keys;
+}
+
+describe('TieredBackend', () => {
+  it('serves repeated reads from the cache and evicts by bytes', async () => {
+    const primary = new MemoryBackend();
+    const tiered = new TieredBackend({ primary, cache: { maxBytes: 8, policy: 'fifo' } });
+    await tiered.put('a', bytes('1234'));
+    await tiered.put('b', bytes('5678'));
+    await primary.delete('a');
+    expect(text((await tiered.get('a'))?.value)).toBe('1234');
+    expect(await tiered.view({ useCache: false }).get('a')).toBeUndefined();
+    await tiered.put('c', bytes('9999'));
+    expect(await tiered.whereIs('a')).toEqual([]);
+    expect(await tiered.whereIs('c')).toEqual(['cache', 'primary']);
+  });
+
+  it('never loses a write when the secondary fails or hangs, reports it, and sync repairs it', async () => {
+    const primary = new MemoryBackend();
+    const secondaryStore = new MemoryBackend();
+    let down: 'fail' | 'hang' | undefined = 'fail';
+    const failures: SecondaryFailure[] = [];
+    const tiered = new TieredBackend({
+      primary,
+      secondary: faulty(secondaryStore, () => down),
+      onSecondaryError: (f) => failures.push(f),
+      secondaryTimeoutMs: 200,
+    });
+    await tiered.put('x/1', bytes('one'));
+    down = 'hang';
+    await tiered.put('x/2', bytes('two'));
+    down = undefined;
+    await tiered.put('x/3', bytes('three'));
+    expect(await all(primary)).toEqual(['x/1', 'x/2', 'x/3']);
+    expect(await all(secondaryStore)).toEqual(['x/3']);
+    expect(failures.map((f) => [f.operation, f.keys[0], f.error instanceof ConnectionError])).toEqual([
+      ['put', 'x/1', true],
+      ['put', 'x/2', true],
+    ]);
+    expect(tiered.secondaryFailures).toHaveLength(2);
+    const report = await tiered.sync();
+    expect(report).toMatchObject({ copied: 2, skipped: 1, conflicts: 0, errors: 0 });
+    expect(await all(secondaryStore)).toEqual(['x/1', 'x/2', 'x/3']);
+    expect(tiered.secondaryFailures).toHaveLength(0);
+  });
+
+  it('falls back to the secondary when the primary misses (repairing the primary) or is down', async () => {
+    const primaryStore = new MemoryBackend();
+    const secondary = new MemoryBackend();
+    let primaryDown = false;
+    const tiered = new TieredBackend({
+      primary: faulty(primaryStore, (op) => (primaryDown && op !== 'put' ? 'fail' : undefined)),
+      secondary,
+      cache: { maxBytes: 1 << 20 },
+    });
+    await secondary.put('only/secondary', bytes('s'));
+    const repaired = await tiered.get('only/secondary');
+    expect(text(repaired?.value)).toBe('s');
+    // Read repair: the copy now lives on the primary, with the primary's ETag.
+    expect(await tiered.whereIs('only/secondary')).toEqual(['cache', 'primary', 'secondary']);
+    expect((await primaryStore.stat('only/secondary'))?.etag).toBe(repaired?.meta.etag);
+    await tiered.put('only/secondary', bytes('s2'), { ifMatch: repaired?.meta.etag });
+    await tiered.put('both', bytes('b'));
+    tiered.clearCache();
+    primaryDown = true;
+    expect(text((await tiered.get('both'))?.value)).toBe('b');
+    expect((await tiered.getMany(['both', 'only/secondary'])).map((g) => text(g?.value))).toEqual(['b', 's2']);
+    await expect(tiered.view({ readFrom: 'primary' }).put('new', bytes('n'))).resolves.toBeDefined();
+  });
+
+  it('syncs in all three directions with counts, dry runs and progress', async () => {
+    const primary = new MemoryBackend();
+    const secondary = new MemoryBackend();
+    const tiered = new TieredBackend({ primary, secondary });
+    await primary.put('p-only', bytes('p'));
+    await secondary.put('s-only', bytes('s'));
+    await primary.put('same', bytes('='));
+    await secondary.put('same', bytes('='));
+    await secondary.put('both', bytes('old'));
+    await new Promise((r) => setTimeout(r, 5));
+    await primary.put('both', bytes('newer-on-primary'));
+
+    const dry = await tiered.sync({ direction: 'bidirectional', dryRun: true });
+    expect(dry).toMatchObject({ copied: 3, skipped: 1, conflicts: 1 });
+    expect(await all(primary)).toEqual(['both', 'p-only', 'same']);
+
+    const toPrimary = await tiered.sync({ direction: 'secondaryToPrimary' });
+    expect(toPrimary).toMatchObject({ copied: 2, skipped: 2, conflicts: 1, errors: 0 });
+    expect(text((await primary.get('both'))?.value)).toBe('old');
+
+    await new Promise((r) => setTimeout(r, 5));
+    await primary.put('both', bytes('edited'));
+    const progress: number[] = [];
+    const both = await tiered.sync({ direction: 'bidirectional', onProgress: (p) => progress.push(p.processed) });
+    expect(both).toMatchObject({ copied: 2, conflicts: 1 });
+    expect(progress).toEqual([1, 2, 3, 4]);
+    expect(text((await secondary.get('both'))?.value)).toBe('edited');
+    expect(text((await secondary.get('p-only'))?.value)).toBe('p');
+
+    const again = await tiered.sync({ direction: 'primaryToSecondary' });
+    expect(again).toMatchObject({ copied: 0, skipped: 4 });
+  });
+
+  it('migrates entries between tiers and lists each tier', async () => {
+    const tiered = new TieredBackend({
+      primary: new MemoryBackend(),
+      secondary: new MemoryBackend(),
+      cache: { maxBytes: 1000 },
+    });
+    await tiered.view({ replicate: false }).put('m', bytes('v'), { attrs: { a: 1 } });
+    expect(await tiered.whereIs('m')).toEqual(['cache', 'primary']);
+    expect(await tiered.migrate('m', 'primary', 'secondary')).toBe(true);
+    expect((await tiered.secondary?.stat('m'))?.attrs).toEqual({ a: 1 });
+    expect(await all(tiered.view({ readFrom: 'secondary' }))).toEqual(['m']);
+    expect(await all(tiered.view({ readFrom: 'cache' }))).toEqual(['m']);
+    expect(await tiered.migrate('nothing', 'primary', 'secondary')).toBe(false);
+  });
+
+  it('carries a PersiDict unchanged and reopens from its config', async () => {
+    const dir = tempDir('tiered-cfg');
+    const tiered = new TieredBackend({
+      primary: await openBackend(`sqlite:${dir}/p.sqlite`),
+      secondary: await openBackend(`file:${dir}/s`),
+      cache: { maxBytes: 1 << 20 },
+    });
+    const dict = new PersiDict<number>({ backend: tiered });
+    await dict.set('n', 1);
+    await dict.update('n', (n) => (n ?? 0) + 1);
+    expect(await dict.get('n')).toBe(2);
+    const config = JSON.parse(JSON.stringify(tiered.toConfig()));
+    await tiered.close();
+    const again = await openBackend(config);
+    expect(await new PersiDict<number>({ backend: again }).get('n')).toBe(2);
+    expect(await (again as TieredBackend).whereIs('n.json')).toEqual(['cache', 'primary', 'secondary']);
+    await again.close();
+  });
+});
+
+describe('StorageManager', () => {
+  it('stores a result through cache + sqlite primary + fs secondary', async () => {
+    const dir = tempDir('manager');
+    const manager = await createStorageManager({
+      primary: `sqlite:${dir}/results.sqlite`,
+      secondary: `file:${dir}/backup`,
+      useCache: true,
+      cacheSizeMb: 16,
+    });
+    await manager.save('exp/1', sampleResult());
+    expect(await manager.whereIs('exp/1')).toEqual(['cache', 'primary', 'secondary']);
+    expect((await manager.load('exp/1')).toJSON()).toEqual(sampleResult().toJSON());
+    expect((await manager.loadSet('exp/1', 'pareto')).nPoints).toBe(1);
+    expect(await manager.list()).toEqual(['exp/1']);
+    expect(await manager.list(undefined, { from: 'secondary' })).toEqual(['exp/1']);
+    expect((await manager.getMetadata('exp/1')).nSets).toBe(2);
+
+    await manager.save('exp/2', sampleResult('2'), { replicate: false });
+    expect(await manager.whereIs('exp/2')).toEqual(['cache', 'primary']);
+    expect(await manager.migrate('exp/2', 'primary', 'secondary')).toBe(true);
+    expect((await manager.results.withBackend(manager.tiered.view({ readFrom: 'secondary' })).load('exp/2')).id).toBe(
+      '2',
+    );
+
+    await manager.rename('exp/2', 'exp/3');
+    expect(await manager.list(undefined, { from: 'secondary' })).toEqual(['exp/1', 'exp/3']);
+
+    await manager.delete('exp/1', { fromAll: false });
+    expect(await manager.exists('exp/1')).toBe(false);
+    expect(await manager.exists('exp/1', { checkAll: true })).toBe(true);
+    const sync = await manager.sync({ direction: 'secondaryToPrimary' });
+    expect(sync.copied).toBeGreaterThan(0);
+    expect(await manager.exists('exp/1')).toBe(true);
+
+    const config = JSON.parse(JSON.stringify(manager.toConfig()));
+    await manager.close();
+    const again = await StorageManager.fromConfig(config);
+    expect(await again.list()).toEqual(['exp/1', 'exp/3']);
+    expect(await again.clearAll()).toBe(2);
+    expect(await again.list(undefined, { from: 'secondary' })).toEqual([]);
+    await again.close();
+  });
+
+  it('keeps saving when the secondary is down, and reports it', async () => {
+    const failures: SecondaryFailure[] = [];
+    const manager = new StorageManager({
+      primary: new MemoryBackend(),
+      secondary: faulty(new MemoryBackend(), () => 'fail'),
+      onSecondaryError: (f) => failures.push(f),
+    });
+    await manager.save('r', sampleResult());
+    expect((await manager.load('r', { useCache: false })).id).toBe('exp-1');
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.every((f) => f.error instanceof ConnectionError)).toBe(true);
+  });
+});
