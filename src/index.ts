@@ -37,3 +37,5 @@ export * from './tiered/index.ts';
 // Tiered stores wrap other stores; registered here, above the backends, so that
 // openBackend(tiered.toConfig()) reopens every tier.
 registerBackend({ type: 'tiered', schemes: [], load: () => import('./tiered/tiered-backend.ts') });
+
+export * from './cas/index.ts';

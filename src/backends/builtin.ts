@@ -12,3 +12,4 @@ registerBackend({ type: 'mysql', schemes: ['mysql', 'mariadb'], load: () => impo
 registerBackend({ type: 'redis', schemes: ['redis'], load: () => import('./redis.ts') });
 registerBackend({ type: 'lmdb', schemes: ['lmdb'], load: () => import('./lmdb.ts') });
 registerBackend({ type: 'duckdb', schemes: ['duckdb'], load: () => import('./duckdb.ts') });
+registerBackend({ type: 'void', schemes: ['void'], load: () => import('./void.ts') });

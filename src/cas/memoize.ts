@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto';
+import type { Backend } from '../core/backend.ts';
+import { ConditionFailedError } from '../core/errors.ts';
+import { type KeyInput, parsePrefix } from '../core/keys.ts';
+import { type CallRecord, CallStore, callDigest } from './call-store.ts';
+import { digestOf } from './digest.ts';
+import { ValueStore } from './value-store.ts';
+
+/** Where memoised calls keep their values and records. */
+export interface MemoStore {
+  readonly values: ValueStore;
+  readonly calls: CallStore;
+  readonly backend: Backend;
+  readonly prefix: KeyInput;
+}
+
+/** A value store and a call store on one backend under one prefix. */
+export function createMemoStore(
+  backend: Backend,
+  options: { prefix?: KeyInput; inlineThreshold?: number } = {},
+): MemoStore {
+  const prefix = options.prefix ?? 'cas';
+  return {
+    backend,
+    prefix,
+    values: new ValueStore({ backend, prefix, inlineThreshold: options.inlineThreshold }),
+    calls: new CallStore({ backend, prefix }),
+  };
+}
+
+/** Options of {@link memoize}. */
+export interface MemoizeOptions<A extends unknown[]> {
+  store: MemoStore;
+  /** Name under which calls are recorded. */
+  name: string;
+  /** Bump it when the function's meaning changes (default `'1'`). */
+  version?: string | undefined;
+  /** Parameter names for positional arguments (default `'0'`, `'1'`, ...). */
+  params?: readonly string[] | undefined;
+  /** Maps the arguments to the named values that identify a call (overrides `params`). */
+  key?: ((...args: A) => Record<string, unknown>) | undefined;
+  /** Store thrown errors and rethrow them on later calls (default false: errors are not cached). */
+  cacheErrors?: boolean | undefined;
+  /** Store argument values too, so records can be inspected (default true). */
+  storeArgs?: boolean | undefined;
+  /** How long another process may hold a computation before it is taken over (ms, default 60000). */
+  leaseMs?: number | undefined;
+}
+
+/** A memoised function, with the same parameters, always async. */
+export type Memoized<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>) & {
+  /** The call digest `args` map to. */
+  callId(...args: A): string;
+};
+
+class CachedCallError extends Error {}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Memoises `fn` in a content-addressed store (fleche's memoisation): a call with the same
+ * name, version and argument values returns the stored result without running `fn`.
+ * Concurrent identical calls compute once: in this process they share one promise; across
+ * processes (on backends with atomic conditional writes) the first takes a claim with a
+ * lease, the others wait for its record, and a crashed holder's lease expires.
+ *
+ * @example
+ * ```ts
+ * const simulate = memoize(async (x: number, y: number) => expensive(x, y), { store, name: 'simulate', params: ['x', 'y'] });
+ * await simulate(3, 4); // computed
+ * await simulate(3, 4); // from the store
+ * ```
+ */
+export function memoize<A extends unknown[], R>(
+  fn: (...args: A) => R | Promise<R>,
+  options: MemoizeOptions<A>,
+): Memoized<A, R> {
+  const { store, name } = options;
+  const version = options.version ?? '1';
+  const leaseMs = options.leaseMs ?? 60_000;
+  const crossProcess = store.backend.capabilities.atomicConditionalWrite;
+  const claimRoot = [...parsePrefix(store.prefix, store.backend.label).segments, 'claims'];
+  const inflight = new Map<string, Promise<Awaited<R>>>();
+
+  const named = (args: A): Record<string, unknown> =>
+    options.key ? options.key(...args) : Object.fromEntries(args.map((a, i) => [options.params?.[i] ?? String(i), a]));
+  const argDigests = (args: A) => Object.fromEntries(Object.entries(named(args)).map(([k, v]) => [k, digestOf(v)]));
+  const idOf = (args: A) => callDigest(name, version, argDigests(args));
+
+  async function fromRecord(record: CallRecord): Promise<Awaited<R>> {
+    if (record.error) {
+      const error = new CachedCallError(record.error.message);
+      error.name = record.error.name;
+      throw error;
+    }
+    return (await store.values.get(record.result as string)) as Awaited<R>;
+  }
+
+  async function compute(args: A, digests: Record<string, string>): Promise<Awaited<R>> {
+    const startedAt = Date.now();
+    let result: Awaited<R>;
+    try {
+      result = await fn(...args);
+    } catch (error) {
+      if (options.cacheErrors) {
+        const e = error as Error;
+        await store.calls.save({
+          fn: name,
+          version,
+          args: digests,
+          error: { name: e?.name ?? 'Error', message: String(e?.message ?? e) },
+          startedAt,
+          durationMs: Date.now() - startedAt,
+        });
+      }
+      throw error;
+    }
+    const durationMs = Date.now() - startedAt;
+    if (options.storeArgs ?? true) for (const value of Object.values(named(args))) await store.values.put(value);
+    const resultDigest = await store.values.put(result);
+    await store.calls.save({ fn: name, version, args: digests, result: resultDigest, startedAt, durationMs });
+    return result;
+  }
+
+  // One claim per call digest: whoever writes it first computes; it is renewed while computing.
+  async function withClaim(id: string, work: () => Promise<Awaited<R>>): Promise<Awaited<R> | undefined> {
+    const key = [...claimRoot, id];
+    const owner = randomBytes(8).toString('hex');
+    let etag: string;
+    try {
+      etag = (
+        await store.backend.put(key, new Uint8Array(), {
+          ifAbsent: true,
+          attrs: { owner, expiresAt: Date.now() + leaseMs },
+        })
+      ).etag;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return undefined;
+      throw error;
+    }
+    const renew = setInterval(
+      () => {
+        store.backend
+          .put(key, new Uint8Array(), { ifMatch: etag, attrs: { owner, expiresAt: Date.now() + leaseMs } })
+          .then((m) => {
+            etag = m.etag;
+          })
+          .catch(() => clearInterval(renew));
+      },
+      Math.max(10, leaseMs / 3),
+    );
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
+      await store.backend.delete(key, { ifMatch: etag }).catch(() => undefined);
+    }
+  }
+
+  // Waits for another process's computation: its record appears, or its claim goes away or expires.
+  async function waitForOther(id: string): Promise<void> {
+    const key = [...claimRoot, id];
+    for (let wait = 20; ; wait = Math.min(wait * 1.5, 500)) {
+      await sleep(wait);
+      if (await store.calls.get(name, id)) return;
+      const claim = await store.backend.stat(key);
+      if (!claim) return;
+      if (Number(claim.attrs.expiresAt) < Date.now()) {
+        await store.backend.delete(key, { ifMatch: claim.etag }).catch(() => undefined);
+        return;
+      }
+    }
+  }
+
+  async function call(args: A): Promise<Awaited<R>> {
+    const digests = argDigests(args);
+    const id = callDigest(name, version, digests);
+    for (;;) {
+      const record = await store.calls.get(name, id);
+      if (record && (record.result !== undefined || options.cacheErrors)) return fromRecord(record);
+      if (!crossProcess) return compute(args, digests);
+      const done = await withClaim(id, async (): Promise<Awaited<R>> => {
+        // Another process may have finished between our lookup and our claim.
+        const late = await store.calls.get(name, id);
+        return late && (late.result !== undefined || options.cacheErrors) ? fromRecord(late) : compute(args, digests);
+      });
+      if (done !== undefined) return done;
+      await waitForOther(id);
+    }
+  }
+
+  const memoized = ((...args: A) => {
+    const id = idOf(args);
+    const running = inflight.get(id);
+    if (running) return running;
+    const promise = call(args).finally(() => inflight.delete(id));
+    inflight.set(id, promise);
+    return promise;
+  }) as Memoized<A, R>;
+  memoized.callId = (...args: A) => idOf(args);
+  return memoized;
+}

@@ -1,0 +1,169 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  AmbiguousDigestError,
+  type Backend,
+  CallStore,
+  CorruptValueError,
+  createMemoStore,
+  memoize,
+  NotFoundError,
+  ValueStore,
+} from '../../src/index.ts';
+import { runWorkers } from '../conformance/run-workers.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+/** Runs the ValueStore, CallStore and memoize tests on stores opened by `open`. */
+export function runCasSuite(name: string, open: () => Promise<Backend>, skipReason?: string): void {
+  describe.skipIf(skipReason !== undefined)(`content-addressed store on ${name}`, () => {
+    let backend: Backend;
+    let values: ValueStore;
+    beforeEach(async () => {
+      backend = await open();
+      values = new ValueStore({ backend, inlineThreshold: 64 });
+    });
+    afterEach(async () => {
+      await backend.close();
+    });
+
+    it('gives one digest per logical value, whatever the key order', async () => {
+      const a = await values.put({ x: 1, y: [1, 2, { z: 'q' }], m: new Map([['k', 1]]) });
+      const b = await values.put({ m: new Map([['k', 1]]), y: [1, 2, { z: 'q' }], x: 1 });
+      expect(a).toMatch(/^[0-9a-f]{64}$/);
+      expect(b).toBe(a);
+      expect(await values.put({ x: 2 })).not.toBe(a);
+      expect(values.digest([1, 2])).toBe(await values.put([1, 2]));
+      expect(await values.get(a)).toEqual({ m: new Map([['k', 1]]), x: 1, y: [1, 2, { z: 'q' }] });
+      expect(await values.has(a)).toBe(true);
+      await expect(values.get('0'.repeat(64))).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('destructures containers and stores shared children once', async () => {
+      const shared = Array.from({ length: 40 }, (_, i) => `shared-item-${i}`);
+      const first = await values.put({ a: shared, tag: 'first' });
+      const second = await values.put({ b: shared, tag: 'second' });
+      const sharedDigest = values.digest(shared);
+      expect(await values.children(first)).toContain(sharedDigest);
+      expect(await values.children(second)).toContain(sharedDigest);
+      expect(await values.reuses(sharedDigest)).toBe(2);
+      expect((await values.countReuses()).get(sharedDigest)).toBe(2);
+      expect(await values.get(second)).toEqual({ b: shared, tag: 'second' });
+      const typed = { big: new Float64Array(100).fill(1.5), when: new Date(0), set: new Set([1, 2]), n: 2n ** 70n };
+      expect(await values.get(await values.put(typed))).toEqual(typed);
+    });
+
+    it('expands and shrinks short digests through ordered range reads', async () => {
+      const digests = await Promise.all(Array.from({ length: 40 }, (_, i) => values.put({ i, pad: 'x'.repeat(80) })));
+      const d = digests[0] as string;
+      expect(await values.expand(d.slice(0, 12))).toBe(d);
+      const short = await values.shrink(d);
+      expect(short.length).toBeGreaterThanOrEqual(4);
+      expect(await values.expand(short)).toBe(d);
+      // 40 digests over 16 first characters: some first character is shared.
+      const listed = await all(values.list());
+      const first = listed.map((x) => x[0]).find((c, i, arr) => arr.indexOf(c) !== i) as string;
+      const error = await values.expand(first).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AmbiguousDigestError);
+      expect((error as AmbiguousDigestError).candidates.length).toBeGreaterThan(1);
+      await expect(values.expand('fffffffffffffff0')).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('collects garbage unreachable from the roots, with a dry run first', async () => {
+      const keep = await values.put({ keep: Array.from({ length: 30 }, (_, i) => `k${i}`) });
+      const drop = await values.put({ drop: Array.from({ length: 30 }, (_, i) => `d${i}`) });
+      const dry = await values.gc({ roots: [keep], dryRun: true });
+      expect(dry.removed).toBeGreaterThan(0);
+      expect(await values.has(drop)).toBe(true);
+      const real = await values.gc({ roots: [keep] });
+      expect(real.removed).toBe(dry.removed);
+      expect(real.bytesFreed).toBeGreaterThan(0);
+      expect(await values.has(drop)).toBe(false);
+      expect(await values.get(keep)).toEqual({ keep: Array.from({ length: 30 }, (_, i) => `k${i}`) });
+    });
+
+    it('verifies nodes on read', async () => {
+      const d = await values.put({ payload: 'y'.repeat(200) });
+      const [child] = await values.children(d);
+      const key = ['cas', 'v', child as string];
+      const hit = await backend.get(key);
+      const tampered = new Uint8Array(hit?.value ?? []);
+      tampered[tampered.length - 1] = 'z'.charCodeAt(0);
+      await backend.put(key, tampered);
+      await expect(values.get(d)).rejects.toBeInstanceOf(CorruptValueError);
+    });
+
+    it('records and queries calls with wildcards, and transforms them', async () => {
+      const memo = createMemoStore(backend);
+      const calls = new CallStore({ backend });
+      let runs = 0;
+      const f = memoize(
+        async (x: number, y: number) => {
+          runs++;
+          return x * y;
+        },
+        { store: memo, name: 'mul', params: ['x', 'y'] },
+      );
+      expect(await f(3, 4)).toBe(12);
+      expect(await f(3, 4)).toBe(12);
+      expect(await f(3, 5)).toBe(15);
+      expect(await f(2, 5)).toBe(10);
+      expect(runs).toBe(3);
+      expect((await all(calls.query({ fn: 'mul', args: { x: 3, y: undefined } }))).length).toBe(2);
+      expect((await all(calls.query({ args: { y: 5 } }))).length).toBe(2);
+      const [one] = await all(calls.query({ fn: 'mul', args: { x: 2 } }));
+      expect(await memo.values.get(one?.result as string)).toBe(10);
+      expect(one?.durationMs).toBeGreaterThanOrEqual(0);
+      expect(await calls.transform((r) => ({ ...r, fn: 'multiply' }))).toBe(3);
+      expect((await all(calls.query({ fn: 'mul' }))).length).toBe(0);
+      expect((await all(calls.query({ fn: 'multiply', version: '1' }))).length).toBe(3);
+    });
+
+    it('computes concurrent identical calls once and does not cache errors by default', async () => {
+      const memo = createMemoStore(backend);
+      let runs = 0;
+      const slow = memoize(
+        async (x: number) => {
+          runs++;
+          await new Promise((r) => setTimeout(r, 30));
+          if (x < 0) throw new Error('negative');
+          return { x };
+        },
+        { store: memo, name: 'slow' },
+      );
+      const results = await Promise.all(Array.from({ length: 10 }, () => slow(1)));
+      expect(runs).toBe(1);
+      expect(results.every((r) => r.x === 1)).toBe(true);
+      await expect(slow(-1)).rejects.toThrow('negative');
+      await expect(slow(-1)).rejects.toThrow('negative');
+      expect(runs).toBe(3);
+      const cached = memoize(
+        async () => {
+          runs++;
+          throw new TypeError('always');
+        },
+        { store: memo, name: 'cached-errors', cacheErrors: true },
+      );
+      await expect(cached()).rejects.toThrow('always');
+      await expect(cached()).rejects.toThrow('always');
+      expect(runs).toBe(4);
+    });
+
+    it('computes once across 4 processes (when the backend is multi-process)', async () => {
+      if (!(backend.capabilities.multiProcess && backend.capabilities.atomicConditionalWrite)) return;
+      const log = join(tempDir('memo-log'), 'runs.log');
+      writeFileSync(log, '');
+      const results = (await runWorkers('../cas/memo-worker.ts', [JSON.stringify(backend.toConfig()), log], 4)) as {
+        sum: number;
+      }[];
+      expect(results.map((r) => r.sum)).toEqual([42, 42, 42, 42]);
+      expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
+    }, 120_000);
+  });
+}
