@@ -1,0 +1,169 @@
+import { EventEmitter } from 'node:events';
+import '../backends/builtin.ts';
+import type { Backend, BackendConfig } from '../core/backend.ts';
+import { decodeValue, encodeValue, msgpackCodec } from '../core/codecs/index.ts';
+import { type Key, type KeyInput, parsePrefix } from '../core/keys.ts';
+import { urlWithoutPassword } from '../core/redact.ts';
+import { openBackend } from '../core/registry.ts';
+import { schemeOf } from '../core/url.ts';
+import { escapeSegment } from './segment-escape.ts';
+
+/** Options of {@link KeyvStowage}. */
+export interface KeyvStowageOptions {
+  /** Backend prefix of this store (default `keyv`). */
+  prefix?: KeyInput | undefined;
+}
+
+interface StoredRecord {
+  value: unknown;
+}
+
+const NO_NAMESPACE = '%none';
+
+/**
+ * A Keyv storage adapter backed by any stowage backend:
+ * `new Keyv({ store: new KeyvStowage('sqlite:./cache.sqlite') })`. Keyv keys map to
+ * escaped segments under the namespace; TTLs are stored with each entry, expired entries
+ * are never returned, are removed when met, and all at once by {@link purgeExpired}.
+ *
+ * @example
+ * ```ts
+ * const keyv = new Keyv({ store: new KeyvStowage('sqlite:./.stowage/keyv.sqlite'), namespace: 'sessions' });
+ * await keyv.set('user:1', { name: 'Ana' }, 60_000);
+ * ```
+ */
+export class KeyvStowage extends EventEmitter {
+  /** Keyv reads the adapter's options. */
+  readonly opts: { url: string; dialect: string };
+  /** Set by Keyv: the namespace of the Keyv instance using this store. */
+  namespace: string | undefined;
+  readonly #backend: Promise<Backend>;
+  readonly #root: Key;
+  readonly #owns: boolean;
+
+  constructor(backendOrUrl: Backend | string | BackendConfig, options: KeyvStowageOptions = {}) {
+    super();
+    const given = typeof backendOrUrl === 'object' && 'get' in backendOrUrl ? (backendOrUrl as Backend) : undefined;
+    this.#owns = given === undefined;
+    this.#backend = given ? Promise.resolve(given) : openBackend(backendOrUrl as string | BackendConfig);
+    // An open failure surfaces on first use; keep it from being reported as unhandled now.
+    this.#backend.catch(() => undefined);
+    this.#root = parsePrefix(options.prefix ?? 'keyv').segments;
+    // Keyv only uses a store's iterator when its dialect is on Keyv's own list (sqlite,
+    // postgres, mysql, redis, ...): report the backend's real type.
+    const type = given
+      ? given.toConfig().type
+      : typeof backendOrUrl === 'string'
+        ? schemeOf(backendOrUrl)
+        : (backendOrUrl as BackendConfig).type;
+    this.opts = { url: typeof backendOrUrl === 'string' ? urlWithoutPassword(backendOrUrl) : '', dialect: type };
+  }
+
+  async get<Value>(key: string): Promise<Value | undefined> {
+    const backend = await this.#backend;
+    const hit = await backend.get(this.#key(key));
+    if (!hit) return undefined;
+    if (this.#expired(hit.meta.attrs.expiresAt)) {
+      await backend.delete(this.#key(key), { ifMatch: hit.meta.etag }).catch(() => undefined);
+      return undefined;
+    }
+    return (decodeValue(msgpackCodec, hit.value, { key }) as StoredRecord).value as Value;
+  }
+
+  async getMany<Value>(keys: string[]): Promise<(Value | undefined)[]> {
+    const backend = await this.#backend;
+    const hits = await backend.getMany(keys.map((k) => this.#key(k)));
+    return hits.map((hit, i) => {
+      if (!hit) return undefined;
+      if (this.#expired(hit.meta.attrs.expiresAt)) {
+        void backend.delete(this.#key(keys[i] as string), { ifMatch: hit.meta.etag }).catch(() => undefined);
+        return undefined;
+      }
+      return (decodeValue(msgpackCodec, hit.value, { key: keys[i] }) as StoredRecord).value as Value;
+    });
+  }
+
+  async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+    const backend = await this.#backend;
+    await backend.put(this.#key(key), encodeValue(msgpackCodec, { value }, { key }), { attrs: this.#attrs(key, ttl) });
+    return true;
+  }
+
+  async setMany(entries: { key: string; value: unknown; ttl?: number }[]): Promise<void> {
+    const backend = await this.#backend;
+    await backend.putMany(
+      entries.map((e) => ({
+        key: this.#key(e.key),
+        value: encodeValue(msgpackCodec, { value: e.value }, { key: e.key }),
+        attrs: this.#attrs(e.key, e.ttl),
+      })),
+    );
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const backend = await this.#backend;
+    const meta = await backend.stat(this.#key(key));
+    if (!meta) return false;
+    await backend.delete(this.#key(key));
+    return !this.#expired(meta.attrs.expiresAt);
+  }
+
+  async deleteMany(keys: string[]): Promise<boolean> {
+    const backend = await this.#backend;
+    return (await backend.deleteMany(keys.map((k) => this.#key(k)))) > 0;
+  }
+
+  async has(key: string): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
+  async hasMany(keys: string[]): Promise<boolean[]> {
+    return (await this.getMany(keys)).map((v) => v !== undefined);
+  }
+
+  /** Removes every entry of this store's namespace. */
+  async clear(): Promise<void> {
+    const backend = await this.#backend;
+    await backend.clear(this.#namespaceKey(this.namespace));
+  }
+
+  /** Yields `[key, value]` for every live entry of `namespace`. */
+  async *iterator<Value>(namespace?: string): AsyncGenerator<[string, Value], void> {
+    const backend = await this.#backend;
+    for await (const { key, meta } of backend.list(this.#namespaceKey(namespace ?? this.namespace))) {
+      if (this.#expired(meta.attrs.expiresAt)) continue;
+      const hit = await backend.get(key);
+      if (!hit) continue;
+      yield [String(meta.attrs.k), (decodeValue(msgpackCodec, hit.value, { key }) as StoredRecord).value as Value];
+    }
+  }
+
+  /** Deletes every expired entry (all namespaces); resolves the count. */
+  async purgeExpired(): Promise<number> {
+    const backend = await this.#backend;
+    const doomed: Key[] = [];
+    for await (const { key, meta } of backend.list(this.#root))
+      if (this.#expired(meta.attrs.expiresAt)) doomed.push(key);
+    return doomed.length ? backend.deleteMany(doomed) : 0;
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.#owns) await (await this.#backend).close();
+  }
+
+  #namespaceKey(namespace: string | undefined): Key {
+    return [...this.#root, namespace ? escapeSegment(namespace) : NO_NAMESPACE];
+  }
+
+  #key(key: string): Key {
+    return [...this.#namespaceKey(this.namespace), escapeSegment(key)];
+  }
+
+  #attrs(key: string, ttl: number | undefined) {
+    return { k: key, expiresAt: typeof ttl === 'number' && ttl > 0 ? Date.now() + ttl : null };
+  }
+
+  #expired(expiresAt: unknown): boolean {
+    return typeof expiresAt === 'number' && expiresAt <= Date.now();
+  }
+}
