@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Dirent, mkdirSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { matchesAttrs } from '../../core/attr-filter.ts';
 import type {
   BackendConfig,
@@ -11,6 +11,7 @@ import type {
   ListedEntry,
   ListOptions,
   Meta,
+  PutManyEntry,
   PutOptions,
   StoredValue,
 } from '../../core/backend.ts';
@@ -86,6 +87,7 @@ export class FsBackend extends BaseBackend {
   readonly #fsync: boolean;
   readonly #options: FsBackendOptions;
   readonly #locks: FileLocks;
+  readonly #knownDirs = new Set<string>();
 
   private constructor(options: FsBackendOptions) {
     super();
@@ -143,9 +145,11 @@ export class FsBackend extends BaseBackend {
         throw this.conditionFailed(path, currentEtag, options);
       }
       const meta = makeMeta(value, attrs, current?.path === path ? current.meta.createdAt : undefined);
+      const conditional = options.ifAbsent || options.ifMatch !== undefined;
       await this.#writeAtomically(file, encodeEntry(path, meta, value), async () => {
-        // The lock is a lease: if it was taken over while we wrote, do not commit.
-        if (!(await stillHeld())) {
+        // The lock is a lease: if it was taken over while we wrote, the condition we
+        // checked may no longer hold, so do not commit.
+        if (conditional && !(await stillHeld())) {
           throw new OperationError('Lost the key lock while writing; nothing was written', {
             key: path,
             backend: this.label,
@@ -185,6 +189,18 @@ export class FsBackend extends BaseBackend {
       emitted++;
       yield entry;
     }
+  }
+
+  // Each key has its own lock, so distinct keys are written in parallel (libuv's pool does the I/O).
+  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+    for (const e of entries) this.checkPut(e.key, e.value, { attrs: e.attrs });
+    return inParallel(entries, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
+  }
+
+  override async deleteMany(keys: readonly KeyInput[]): Promise<number> {
+    for (const key of keys) this.key(key);
+    const removed = await inParallel([...new Set(keys.map((k) => this.key(k).path))], (path) => this.delete(path));
+    return removed.filter(Boolean).length;
   }
 
   async clear(prefixInput?: KeyInput): Promise<number> {
@@ -233,6 +249,7 @@ export class FsBackend extends BaseBackend {
     this.prefix(undefined);
     const minAge = options.minAgeMs ?? 60_000;
     const report: CompactReport = { removed: 0, tempFiles: 0, lockFiles: 0, directories: 0 };
+    this.#knownDirs.clear();
     const visit = async (dir: string, isRoot: boolean): Promise<boolean> => {
       let items: Dirent[];
       try {
@@ -336,10 +353,16 @@ export class FsBackend extends BaseBackend {
   }
 
   // Creates the key's parent directories, recording the real segment of any hashed name.
+  // Directories made once are remembered; one removed since (compact, another process)
+  // is recreated when the write into it fails.
   async #ensureDirs(segments: readonly string[]): Promise<void> {
     const parents = segments.slice(0, -1);
     if (parents.length === 0) return;
-    await mkdir(this.#dirOf(parents), { recursive: true });
+    const target = this.#dirOf(parents);
+    if (this.#knownDirs.has(target)) return;
+    await mkdir(target, { recursive: true });
+    if (this.#knownDirs.size > 10_000) this.#knownDirs.clear();
+    this.#knownDirs.add(target);
     let dir = this.#root;
     for (const segment of parents) {
       const stem = encodeSegment(segment);
@@ -358,7 +381,12 @@ export class FsBackend extends BaseBackend {
 
   async #writeAtomically(file: string, chunks: Buffer[], beforeCommit?: () => Promise<void>): Promise<void> {
     const temp = `${file}${TEMP_MARKER}${randomBytes(8).toString('hex')}`;
-    const handle = await open(temp, 'wx');
+    const handle = await open(temp, 'wx').catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      this.#knownDirs.clear();
+      await mkdir(dirname(temp), { recursive: true });
+      return open(temp, 'wx');
+    });
     let committed = false;
     try {
       try {
@@ -440,6 +468,7 @@ export class FsBackend extends BaseBackend {
   }
 
   async #removeEmptyDirs(dir: string, includeSelf: boolean): Promise<void> {
+    this.#knownDirs.clear();
     let items: Dirent[];
     try {
       items = await readdir(dir, { withFileTypes: true });
@@ -456,6 +485,21 @@ export class FsBackend extends BaseBackend {
     if (left.length === 1 && left[0] === SEGMENT_FILE) await unlink(join(dir, SEGMENT_FILE)).catch(() => undefined);
     await rmdir(dir).catch(() => undefined);
   }
+}
+
+const PARALLEL_WRITES = 16;
+
+async function inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, items.length) }, worker));
+  return results;
 }
 
 /** Parses `file:///abs/dir` or `file:./rel/dir` (`?fsync=false` to skip fsync). */
