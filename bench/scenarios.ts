@@ -1,0 +1,244 @@
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { open as openLmdb } from 'lmdb';
+import { LRUCache } from 'lru-cache';
+import { MemoryBackend } from '../src/backends/memory.ts';
+import { createMemoStore, memoize, openBackend, TieredBackend, ValueStore } from '../src/index.ts';
+import { type Measurement, measure, peakRssMb, type Size, sampleValue } from './harness.ts';
+import { type Engine, scratch } from './subjects.ts';
+
+const KEYS: Record<Size, number> = { full: 2000, quick: 500, tiny: 20 };
+
+/** get (hit), get (miss) and set of 1 KB JSON values on every subject of an engine. */
+export async function singleOps(size: Size, engine: Engine): Promise<Measurement[]> {
+  const n = KEYS[size];
+  const subjects = [engine.stowage, ...engine.peers, engine.raw];
+  for (const s of subjects) for (let i = 0; i < n; i++) await s.set(`k${i}`, sampleValue(i));
+  const out: Measurement[] = [];
+  for (const op of ['get (hit)', 'get (miss)', 'set'] as const) {
+    const tasks: Record<string, () => Promise<unknown>> = {};
+    for (const s of subjects) {
+      let i = 0;
+      tasks[s.name] =
+        op === 'get (hit)'
+          ? () => s.get(`k${i++ % n}`)
+          : op === 'get (miss)'
+            ? () => s.get(`missing${i++ % n}`)
+            : () => s.set(`k${i++ % n}`, sampleValue(i));
+    }
+    out.push(...(await measure(size, op, engine.name, tasks)));
+  }
+  return out;
+}
+
+/** Compare-and-swap writes: stowage `ifMatch` vs the raw driver's `UPDATE ... WHERE etag = ?`. */
+export async function conditionalSet(size: Size, engine: Engine): Promise<Measurement[]> {
+  if (engine.name !== 'sqlite') return [];
+  const backend = engine.stowage.backend;
+  let etag = (await backend.put('cas-key', new TextEncoder().encode(JSON.stringify(sampleValue(0))))).etag;
+  const db = new Database(join(scratch, 'raw-cas.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT, etag INTEGER)');
+  db.prepare("INSERT OR REPLACE INTO kv VALUES ('cas-key', '{}', 0)").run();
+  const update = db.prepare('UPDATE kv SET value = ?, etag = etag + 1 WHERE key = ? AND etag = ?');
+  let version = 0;
+  let i = 0;
+  const result = await measure(size, 'set with ifMatch', engine.name, {
+    stowage: async () => {
+      etag = (
+        await backend.put('cas-key', new TextEncoder().encode(JSON.stringify(sampleValue(i++))), { ifMatch: etag })
+      ).etag;
+    },
+    'raw better-sqlite3': async () => {
+      if (update.run(JSON.stringify(sampleValue(i++)), 'cas-key', version).changes !== 1) throw new Error('lost');
+      version++;
+    },
+  });
+  db.close();
+  return result;
+}
+
+/** 1,000 keys in one getMany / putMany against 1,000 single calls. */
+export async function batches(size: Size, engine: Engine): Promise<Measurement[]> {
+  const n = size === 'tiny' ? 20 : 1000;
+  const backend = engine.stowage.backend;
+  const keys = Array.from({ length: n }, (_, i) => `batch/${i}`);
+  const values = keys.map((_, i) => new TextEncoder().encode(JSON.stringify(sampleValue(i))));
+  await backend.putMany(keys.map((key, i) => ({ key, value: values[i] as Uint8Array })));
+  const out = await measure(size, `${n} keys: batch vs single calls`, engine.name, {
+    [`getMany(${n})`]: () => backend.getMany(keys),
+    [`${n} x get`]: async () => {
+      for (const k of keys) await backend.get(k);
+    },
+    [`putMany(${n})`]: () => backend.putMany(keys.map((key, i) => ({ key, value: values[i] as Uint8Array }))),
+    [`${n} x put`]: async () => {
+      for (const [i, k] of keys.entries()) await backend.put(k, values[i] as Uint8Array);
+    },
+  });
+  return out;
+}
+
+/** Listing every key under a prefix. */
+export async function listing(size: Size, engine: Engine): Promise<Measurement[]> {
+  const n = size === 'full' ? 10_000 : size === 'quick' ? 2000 : 50;
+  const backend = engine.stowage.backend;
+  const value = new TextEncoder().encode(JSON.stringify(sampleValue(1)));
+  for (let i = 0; i < n; i += 500) {
+    await backend.putMany(
+      Array.from({ length: Math.min(500, n - i) }, (_, j) => ({
+        key: `list/${String(i + j).padStart(6, '0')}`,
+        value,
+      })),
+    );
+  }
+  const tasks: Record<string, () => Promise<unknown>> = {
+    stowage: async () => {
+      let c = 0;
+      for await (const _ of backend.list('list')) c++;
+      if (c !== n) throw new Error(`listed ${c} of ${n}`);
+    },
+  };
+  if (engine.name === 'sqlite') {
+    const db = new Database(join(scratch, 'stowage.sqlite'), { readonly: true });
+    const stmt = db.prepare(
+      "SELECT key, etag, size, checksum, created_at, modified_at, attrs FROM stowage WHERE key >= 'list/' AND key < 'list0' ORDER BY key",
+    );
+    tasks['raw better-sqlite3'] = async () => stmt.all();
+  }
+  if (engine.name === 'lmdb') {
+    const raw = openLmdb({ path: join(scratch, 'stowage-lmdb'), maxDbs: 4, readOnly: true });
+    const meta = raw.openDB({ name: 'meta', encoding: 'json' });
+    tasks['raw lmdb-js'] = async () => [...meta.getRange({ start: 'list/', end: 'list0' })];
+  }
+  return measure(size, `list ${n} keys under a prefix`, engine.name, tasks);
+}
+
+/** One large value written and read back whole (fs and sqlite), with peak RSS. */
+export async function largeValue(size: Size): Promise<Measurement[]> {
+  const mb = size === 'full' ? 100 : size === 'quick' ? 8 : 0.0625;
+  const bytes = new Uint8Array(Math.round(mb * 1024 * 1024)).map((_, i) => (i * 2654435761) & 0xff);
+  const out: Measurement[] = [];
+  const quick = size === 'tiny' ? 'tiny' : 'quick';
+  for (const [engine, url] of [
+    ['fs', `file:${scratch}/large-fs`],
+    ['sqlite', `sqlite:${scratch}/large.sqlite`],
+  ] as const) {
+    const store = await openBackend(url);
+    await store.put('large', bytes);
+    const rawFile = join(scratch, 'large.raw');
+    const db = new Database(join(scratch, 'large-raw.sqlite'));
+    db.exec('CREATE TABLE IF NOT EXISTS b (k TEXT PRIMARY KEY, v BLOB)');
+    db.prepare('INSERT OR REPLACE INTO b VALUES (?, ?)').run('large', bytes);
+    const raw =
+      engine === 'fs'
+        ? { put: () => writeFile(rawFile, bytes), get: () => readFile(rawFile), name: 'raw fs' }
+        : {
+            put: async () => db.prepare('INSERT OR REPLACE INTO b VALUES (?, ?)').run('large', bytes),
+            get: async () => db.prepare('SELECT v FROM b WHERE k = ?').get('large'),
+            name: 'raw better-sqlite3',
+          };
+    const rows = await measure(quick, `${mb} MB value`, engine, {
+      'stowage put': () => store.put('large', bytes),
+      'stowage get': () => store.get('large'),
+      [`${raw.name} put`]: raw.put,
+      [`${raw.name} get`]: raw.get,
+    });
+    for (const r of rows) r.note = `peak RSS ${peakRssMb()} MB`;
+    out.push(...rows);
+    db.close();
+    await store.close();
+  }
+  return out;
+}
+
+/** Per-operation get latency as the store grows. */
+export async function scale(size: Size, urls: Record<string, string>): Promise<Measurement[]> {
+  const steps = size === 'full' ? [1000, 100_000, 1_000_000] : size === 'quick' ? [1000, 20_000] : [100, 500];
+  const out: Measurement[] = [];
+  const value = new TextEncoder().encode(JSON.stringify(sampleValue(7)));
+  for (const [engine, url] of Object.entries(urls)) {
+    const store = await openBackend(url);
+    let filled = 0;
+    for (const target of steps) {
+      // Postgres fills slowly over one connection; its full run stops at 100k.
+      if (engine === 'postgres' && target > 100_000) continue;
+      for (; filled < target; filled += 1000) {
+        await store.putMany(
+          Array.from({ length: Math.min(1000, target - filled) }, (_, j) => ({
+            key: `s/${((filled + j) * 7919) % 10_000_019}`,
+            value,
+          })),
+        );
+      }
+      let i = 0;
+      const rows = await measure(size === 'tiny' ? 'tiny' : 'quick', 'get latency vs store size', engine, {
+        [`get @ ${target.toLocaleString('en')} keys`]: () => store.get(`s/${((i++ % target) * 7919) % 10_000_019}`),
+      });
+      for (const r of rows) r.note = `peak RSS ${peakRssMb()} MB`;
+      out.push(...rows);
+    }
+    await store.clear('s');
+    await store.close();
+  }
+  return out;
+}
+
+/** A memoised call that hits, against reading the same value from the raw driver. */
+export async function memoizeHit(size: Size): Promise<Measurement[]> {
+  const backend = await openBackend(`sqlite:${scratch}/memo.sqlite`);
+  const store = createMemoStore(backend);
+  const f = memoize(async (x: number) => sampleValue(x), { store, name: 'f', params: ['x'] });
+  await f(1);
+  const db = new Database(join(scratch, 'memo-raw.sqlite'));
+  db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT)');
+  db.prepare('INSERT OR REPLACE INTO kv VALUES (?, ?)').run('f(1)', JSON.stringify(sampleValue(1)));
+  const get = db.prepare('SELECT value FROM kv WHERE key = ?');
+  const rows = await measure(size, 'memoize hit', 'sqlite', {
+    'memoized call (hit)': () => f(1),
+    'raw better-sqlite3 get': async () => JSON.parse((get.get('f(1)') as { value: string }).value),
+  });
+  db.close();
+  await backend.close();
+  return rows;
+}
+
+/** Content-addressed put of a large typed array against hashing its bytes. */
+export async function casPut(size: Size): Promise<Measurement[]> {
+  const mb = size === 'full' ? 100 : size === 'quick' ? 8 : 0.0625;
+  const array = new Float64Array(Math.round((mb * 1024 * 1024) / 8)).map((_, i) => Math.sin(i));
+  const bytes = new Uint8Array(array.buffer);
+  let n = 0;
+  const rows = await measure(size === 'tiny' ? 'tiny' : 'quick', `CAS put of ${mb} MB`, 'memory', {
+    'ValueStore.put': async () => {
+      array[0] = n++;
+      return new ValueStore({ backend: new MemoryBackend() }).put(array);
+    },
+    'raw sha256': async () => createHash('sha256').update(bytes).digest('hex'),
+  });
+  for (const r of rows) r.note = `peak RSS ${peakRssMb()} MB`;
+  return rows;
+}
+
+/** A hit in the tiered cache against an lru-cache get. */
+export async function tieredHit(size: Size): Promise<Measurement[]> {
+  const tiered = new TieredBackend({
+    primary: await openBackend(`sqlite:${scratch}/tiered.sqlite`),
+    cache: { maxBytes: 64 << 20 },
+  });
+  const value = new TextEncoder().encode(JSON.stringify(sampleValue(3)));
+  const lru = new LRUCache<string, Uint8Array>({ max: 10_000 });
+  for (let i = 0; i < 1000; i++) {
+    await tiered.put(`t/${i}`, value);
+    lru.set(`t/${i}`, value);
+  }
+  let i = 0;
+  const rows = await measure(size, 'cache hit', 'tiered', {
+    'TieredBackend.get (cache hit)': () => tiered.get(`t/${i++ % 1000}`),
+    'lru-cache get': async () => lru.get(`t/${i++ % 1000}`),
+  });
+  await tiered.close();
+  return rows;
+}
