@@ -13,3 +13,4 @@ registerBackend({ type: 'redis', schemes: ['redis'], load: () => import('./redis
 registerBackend({ type: 'lmdb', schemes: ['lmdb'], load: () => import('./lmdb.ts') });
 registerBackend({ type: 'duckdb', schemes: ['duckdb'], load: () => import('./duckdb.ts') });
 registerBackend({ type: 'void', schemes: ['void'], load: () => import('./void.ts') });
+registerBackend({ type: 's3', schemes: ['s3'], load: () => import('./s3.ts') });

@@ -22,7 +22,8 @@ export function sqlRowMeta(row: SqlMetaRow): Meta {
     checksum: Number(row.checksum),
     createdAt: Number(row.created_at),
     modifiedAt: Number(row.modified_at),
-    attrs: typeof row.attrs === 'string' ? (JSON.parse(row.attrs) as JsonObject) : row.attrs,
+    // Most entries have no attrs: skip the parse for the common '{}'.
+    attrs: typeof row.attrs !== 'string' ? row.attrs : row.attrs === '{}' ? {} : (JSON.parse(row.attrs) as JsonObject),
   };
 }
 

@@ -65,7 +65,8 @@ function rowMeta(row: Row): Meta {
     checksum: row.checksum,
     createdAt: row.created_at,
     modifiedAt: row.modified_at,
-    attrs: JSON.parse(row.attrs),
+    // Most entries have no attrs: skip the parse for the common '{}'.
+    attrs: row.attrs === '{}' ? {} : JSON.parse(row.attrs),
   };
 }
 

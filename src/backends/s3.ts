@@ -1,0 +1,434 @@
+import type * as S3 from '@aws-sdk/client-s3';
+import { matchesAttrs } from '../core/attr-filter.ts';
+import type {
+  BackendConfig,
+  BackendInfo,
+  Capabilities,
+  DeleteOptions,
+  ListedEntry,
+  ListOptions,
+  Meta,
+  PutManyEntry,
+  PutOptions,
+  StoredValue,
+} from '../core/backend.ts';
+import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
+import { loadDriver } from '../core/driver.ts';
+import { classifyDriverError } from '../core/driver-errors.ts';
+import { CorruptValueError, OperationError } from '../core/errors.ts';
+import { compareKeyPaths, isDirectChild, type KeyInput, splitPath } from '../core/keys.ts';
+import { makeMeta, verifyValue } from '../core/meta.ts';
+import { decodeEntry, encodeEntry, MalformedEntryError, parseHeader } from './entry-record.ts';
+
+/** Whether the server enforces `If-Match` / `If-None-Match` on writes. */
+export type S3ConditionalWrites = 'native' | 'none';
+
+/** Options of {@link S3Backend}. */
+export interface S3BackendOptions {
+  bucket: string;
+  /** Object-name prefix of this store inside the bucket. */
+  prefix?: string | undefined;
+  region?: string | undefined;
+  /** An S3-compatible endpoint, e.g. `http://127.0.0.1:9000` (path-style addressing is used). */
+  endpoint?: string | undefined;
+  accessKeyId?: string | undefined;
+  /** Never stored in `toConfig()` or shown in errors; prefer `secretAccessKeyEnv`. */
+  secretAccessKey?: string | undefined;
+  /** Name of an environment variable holding the secret key (kept in `toConfig()`). */
+  secretAccessKeyEnv?: string | undefined;
+  /**
+   * `native` (default): conditional writes send `If-Match` / `If-None-Match`, which AWS S3
+   * enforces atomically. `none`: for servers that ignore those headers (s3rver, older
+   * MinIO): the capability is declared absent and conditional calls fail clearly.
+   */
+  conditionalWrites?: S3ConditionalWrites | undefined;
+  /** Create the bucket when it does not exist (default true). */
+  createBucket?: boolean | undefined;
+}
+
+const PARALLEL = 16;
+const HEADER_BYTES = 4096;
+
+/**
+ * Amazon S3 or an S3-compatible server through @aws-sdk/client-s3. Each entry is one
+ * object (header with metadata, then the value), so a value and its metadata change
+ * together; the object's ETag is the entry's ETag. Listing is ListObjectsV2 with
+ * continuation tokens; metadata comes from a ranged read of each object's header.
+ *
+ * @example
+ * ```ts
+ * const store = await S3Backend.open({ bucket: 'results', region: 'eu-west-1' });
+ * ```
+ */
+export class S3Backend extends BaseBackend {
+  readonly capabilities: Capabilities;
+  readonly label: string;
+  readonly #s3: typeof S3;
+  readonly #client: S3.S3Client;
+  readonly #options: S3BackendOptions;
+  readonly #secret: string | undefined;
+  readonly #base: string;
+
+  private constructor(s3: typeof S3, client: S3.S3Client, options: S3BackendOptions, secret: string | undefined) {
+    super();
+    this.#s3 = s3;
+    this.#client = client;
+    this.#options = options;
+    this.#secret = secret;
+    this.#base = options.prefix ? `${options.prefix.replace(/\/+$/, '')}/` : '';
+    this.label = `s3://${options.bucket}/${options.prefix ?? ''}${options.endpoint ? `?endpoint=${options.endpoint}` : ''}`;
+    this.capabilities = {
+      persistent: true,
+      atomicConditionalWrite: (options.conditionalWrites ?? 'native') === 'native',
+      multiProcess: true,
+      queryAttrs: false,
+      atomicBatch: false,
+    };
+  }
+
+  /** Connects (and creates the bucket if needed). */
+  static async open(options: S3BackendOptions): Promise<S3Backend> {
+    const s3 = await loadDriver<typeof S3>('@aws-sdk/client-s3', 's3');
+    const secret =
+      options.secretAccessKey ?? (options.secretAccessKeyEnv ? process.env[options.secretAccessKeyEnv] : undefined);
+    const client = new s3.S3Client({
+      region: options.region ?? 'us-east-1',
+      endpoint: options.endpoint,
+      forcePathStyle: options.endpoint !== undefined,
+      credentials:
+        options.accessKeyId && secret ? { accessKeyId: options.accessKeyId, secretAccessKey: secret } : undefined,
+    });
+    const backend = new S3Backend(s3, client, options, secret);
+    if (options.createBucket ?? true) {
+      await backend
+        .#send('open', undefined, false, () => client.send(new s3.HeadBucketCommand({ Bucket: options.bucket })))
+        .catch(async () => {
+          await backend.#send('open', undefined, false, () =>
+            client.send(new s3.CreateBucketCommand({ Bucket: options.bucket })),
+          );
+        });
+    }
+    return backend;
+  }
+
+  async get(input: KeyInput): Promise<StoredValue | undefined> {
+    const { path } = this.key(input);
+    const object = await this.#read(path);
+    if (!object) return undefined;
+    const entry = this.#decode(() => decodeEntry(object.body), path);
+    const meta = { ...entry.meta, etag: object.etag };
+    verifyValue(entry.value, meta, path, this.label);
+    return { value: new Uint8Array(entry.value), meta };
+  }
+
+  async stat(input: KeyInput): Promise<Meta | undefined> {
+    const { path } = this.key(input);
+    return this.#statObject(path);
+  }
+
+  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+    const { path } = this.checkPut(input, value, options);
+    this.#needConditions(path, options.ifAbsent || options.ifMatch !== undefined);
+    const previous = options.ifAbsent ? undefined : await this.stat(path);
+    if (options.ifMatch !== undefined && previous?.etag !== options.ifMatch)
+      throw this.conditionFailed(path, previous?.etag, options);
+    const meta = makeMeta(value, copyAttrs(options.attrs), previous?.createdAt);
+    const body = Buffer.concat(encodeEntry(path, meta, value));
+    try {
+      const response = await this.#send('put', path, true, () =>
+        this.#client.send(
+          new this.#s3.PutObjectCommand({
+            Bucket: this.#options.bucket,
+            Key: this.#object(path),
+            Body: body,
+            IfNoneMatch: options.ifAbsent ? '*' : undefined,
+            IfMatch: options.ifMatch,
+          }),
+        ),
+      );
+      return { ...meta, etag: response.ETag ?? meta.etag };
+    } catch (error) {
+      if (isPreconditionFailure(error)) throw this.conditionFailed(path, (await this.stat(path))?.etag, options);
+      throw error;
+    }
+  }
+
+  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+    const { path } = this.key(input);
+    this.#needConditions(path, options.ifMatch !== undefined);
+    const current = await this.stat(path);
+    if (options.ifMatch !== undefined && current?.etag !== options.ifMatch)
+      throw this.conditionFailed(path, current?.etag, options);
+    if (!current) return false;
+    try {
+      await this.#send('delete', path, true, () =>
+        this.#client.send(
+          new this.#s3.DeleteObjectCommand({
+            Bucket: this.#options.bucket,
+            Key: this.#object(path),
+            IfMatch: options.ifMatch,
+          }),
+        ),
+      );
+    } catch (error) {
+      if (isPreconditionFailure(error)) throw this.conditionFailed(path, (await this.stat(path))?.etag, options);
+      throw error;
+    }
+    return true;
+  }
+
+  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+    const plan = this.planList(prefixInput, options);
+    const listPrefix = this.#base + (plan.prefix.path ? `${plan.prefix.path}/` : '');
+    let token: string | undefined;
+    let emitted = 0;
+    do {
+      const page = await this.#send('list', undefined, false, () =>
+        this.#client.send(
+          new this.#s3.ListObjectsV2Command({
+            Bucket: this.#options.bucket,
+            Prefix: listPrefix,
+            Delimiter: plan.recursive ? undefined : '/',
+            StartAfter: token === undefined && plan.after !== undefined ? this.#object(plan.after) : undefined,
+            ContinuationToken: token,
+            MaxKeys: 1000,
+          }),
+        ),
+      );
+      // S3 lists in UTF-8 order already; some compatible servers list in their own file
+      // order, which sorting the page fixes for listings that fit one page.
+      const paths = (page.Contents ?? [])
+        .map((o) => (o.Key ?? '').slice(this.#base.length))
+        .filter((p) => plan.recursive || isDirectChild(p, plan.prefix.path))
+        .sort(compareKeyPaths);
+      const metas = await inParallel(paths, (p) => this.#statObject(p));
+      for (const [i, meta] of metas.entries()) {
+        if (!meta || !matchesAttrs(meta.attrs, plan.where)) continue;
+        if (emitted >= plan.limit) return;
+        emitted++;
+        yield { key: splitPath(paths[i] as string), meta };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined && emitted < plan.limit);
+  }
+
+  override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
+    for (const key of keys) this.key(key);
+    return inParallel(keys, (k) => this.get(k));
+  }
+
+  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+    for (const e of entries) this.checkPut(e.key, e.value, { attrs: e.attrs });
+    return inParallel(entries, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
+  }
+
+  override async deleteMany(keys: readonly KeyInput[]): Promise<number> {
+    const paths = [...new Set(keys.map((k) => this.key(k).path))];
+    const present = (await inParallel(paths, (p) => this.stat(p))).filter(Boolean).length;
+    await this.#deleteObjects(paths.map((p) => this.#object(p)));
+    return present;
+  }
+
+  async clear(prefixInput?: KeyInput): Promise<number> {
+    const prefix = this.prefix(prefixInput);
+    const paths: string[] = [];
+    for await (const { key } of this.list(prefix.segments)) paths.push(key.join('/'));
+    await this.#deleteObjects(paths.map((p) => this.#object(p)));
+    return paths.length;
+  }
+
+  async info(): Promise<BackendInfo> {
+    let entries = 0;
+    let bytes = 0;
+    for await (const { meta } of this.list()) {
+      entries++;
+      bytes += meta.size;
+    }
+    return {
+      type: 's3',
+      location: this.label,
+      entries,
+      bytes,
+      capabilities: this.capabilities,
+      details: { bucket: this.#options.bucket, conditionalWrites: this.#options.conditionalWrites ?? 'native' },
+    };
+  }
+
+  toConfig(): BackendConfig {
+    const o = this.#options;
+    return {
+      type: 's3',
+      bucket: o.bucket,
+      prefix: o.prefix,
+      region: o.region,
+      endpoint: o.endpoint,
+      accessKeyId: o.accessKeyId,
+      secretAccessKeyEnv: o.secretAccessKeyEnv,
+      conditionalWrites: o.conditionalWrites,
+      createBucket: o.createBucket,
+    };
+  }
+
+  protected async closeResources(): Promise<void> {
+    this.#client.destroy();
+  }
+
+  #object(path: string): string {
+    return this.#base + path;
+  }
+
+  #needConditions(path: string, conditional: boolean | undefined): void {
+    if (conditional && !this.capabilities.atomicConditionalWrite) {
+      throw new OperationError(
+        'This S3 store was opened with conditionalWrites: none (the server does not enforce If-Match / If-None-Match), so ifMatch / ifAbsent are not available',
+        { key: path, backend: this.label },
+      );
+    }
+  }
+
+  async #read(path: string, range?: string): Promise<{ body: Buffer; etag: string } | undefined> {
+    try {
+      const response = await this.#send('get', path, false, () =>
+        this.#client.send(
+          new this.#s3.GetObjectCommand({ Bucket: this.#options.bucket, Key: this.#object(path), Range: range }),
+        ),
+      );
+      const body = Buffer.from(
+        await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      );
+      return { body, etag: response.ETag ?? '' };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async #statObject(path: string): Promise<Meta | undefined> {
+    const first = await this.#read(path, `bytes=0-${HEADER_BYTES - 1}`);
+    if (!first) return undefined;
+    let header: ReturnType<typeof parseHeader>;
+    try {
+      header = parseHeader(first.body);
+    } catch (error) {
+      // The header is longer than the first read (large attrs): read the whole object.
+      if (!(error instanceof MalformedEntryError) || !/truncated/.test(error.message)) {
+        throw new CorruptValueError(`Stored object is damaged: ${(error as Error).message}`, {
+          key: path,
+          backend: this.label,
+        });
+      }
+      const whole = await this.#read(path);
+      if (!whole) return undefined;
+      header = this.#decode(() => parseHeader(whole.body), path);
+    }
+    return { ...header.meta, etag: first.etag };
+  }
+
+  async #deleteObjects(objects: string[]): Promise<void> {
+    for (let i = 0; i < objects.length; i += 1000) {
+      const chunk = objects.slice(i, i + 1000);
+      if (chunk.length === 0) continue;
+      await this.#send('delete', undefined, true, () =>
+        this.#client.send(
+          new this.#s3.DeleteObjectsCommand({
+            Bucket: this.#options.bucket,
+            Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
+          }),
+        ),
+      );
+    }
+  }
+
+  #decode<T>(fn: () => T, path: string): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw new CorruptValueError(`Stored object is damaged: ${(error as Error).message}`, {
+        key: path,
+        backend: this.label,
+      });
+    }
+  }
+
+  async #send<T>(what: string, key: string | undefined, write: boolean, fn: () => Promise<T>): Promise<T> {
+    if (this.closed) this.key('x');
+    try {
+      return await fn();
+    } catch (error) {
+      if (isMissing(error) || isPreconditionFailure(error)) throw error;
+      throw classifyDriverError(error, {
+        backend: this.label,
+        what,
+        key,
+        write,
+        secrets: [this.#secret],
+        address: this.#options.endpoint,
+      });
+    }
+  }
+}
+
+function status(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+function isMissing(error: unknown): boolean {
+  const name = (error as { name?: string })?.name;
+  return name === 'NoSuchKey' || name === 'NotFound' || status(error) === 404;
+}
+
+// Servers differ: a failed precondition is 412; a concurrent conditional write may be 409.
+function isPreconditionFailure(error: unknown): boolean {
+  const code = status(error);
+  return code === 412 || code === 409 || (error as { name?: string })?.name === 'PreconditionFailed';
+}
+
+async function inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+  return results;
+}
+
+/** Parses `s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=...&accessKeyId=...&secretAccessKeyEnv=VAR&conditionalWrites=none`. */
+export function configFromUrl(url: string): BackendConfig {
+  const u = new URL(url);
+  const p = u.searchParams;
+  const conditionalWrites = p.get('conditionalWrites') ?? undefined;
+  if (conditionalWrites !== undefined && conditionalWrites !== 'native' && conditionalWrites !== 'none') {
+    throw new OperationError(`conditionalWrites must be native or none, got '${conditionalWrites}'`);
+  }
+  return {
+    type: 's3',
+    bucket: u.hostname,
+    prefix: decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined,
+    region: p.get('region') ?? undefined,
+    endpoint: p.get('endpoint') ?? undefined,
+    accessKeyId: p.get('accessKeyId') ?? (u.username ? decodeURIComponent(u.username) : undefined),
+    secretAccessKeyEnv: p.get('secretAccessKeyEnv') ?? undefined,
+    conditionalWrites,
+    // Kept out of toConfig(); only used to open this one client.
+    secretAccessKey: u.password ? decodeURIComponent(u.password) : undefined,
+  };
+}
+
+/** Opens an S3 store from its config. */
+export async function openFromConfig(config: BackendConfig): Promise<S3Backend> {
+  return S3Backend.open({
+    bucket: String(config.bucket),
+    prefix: config.prefix as string | undefined,
+    region: config.region as string | undefined,
+    endpoint: config.endpoint as string | undefined,
+    accessKeyId: config.accessKeyId as string | undefined,
+    secretAccessKey: config.secretAccessKey as string | undefined,
+    secretAccessKeyEnv: config.secretAccessKeyEnv as string | undefined,
+    conditionalWrites: config.conditionalWrites as S3ConditionalWrites | undefined,
+    createBucket: config.createBucket as boolean | undefined,
+  });
+}
