@@ -18,28 +18,18 @@ import { OperationError } from '../core/errors.ts';
 import { checkIdentifier } from '../core/identifiers.ts';
 import { type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
-import { intParam } from '../core/url.ts';
 import { lastPerKey, SQL_PAGE_SIZE, type SqlMetaRow, sqlRowMeta } from './sql-rows.ts';
+import {
+  echoStatement,
+  resolvePassword,
+  type SqlServerOptions,
+  sqlServerConfig,
+  sqlServerConfigFromUrl,
+  sqlServerOptionsFromConfig,
+} from './sql-server.ts';
 
 /** Options of {@link MysqlBackend}. */
-export interface MysqlBackendOptions {
-  host?: string | undefined;
-  port?: number | undefined;
-  user?: string | undefined;
-  /** Never stored in `toConfig()` or shown in errors; prefer `passwordEnv`. */
-  password?: string | undefined;
-  /** Name of an environment variable holding the password (kept in `toConfig()`). */
-  passwordEnv?: string | undefined;
-  database?: string | undefined;
-  /** Table holding the entries (default `stowage`). */
-  table?: string | undefined;
-  /** Connections in the pool (default 5). */
-  poolSize?: number | undefined;
-  /** How long to wait for a connection, in ms (default 5000). */
-  connectTimeoutMs?: number | undefined;
-  /** Log each SQL statement (never its parameters) with this function, or to stderr when `true`. */
-  echo?: boolean | ((sql: string) => void) | undefined;
-}
+export type MysqlBackendOptions = SqlServerOptions;
 
 type Row = SqlMetaRow & { k: Buffer | string; value?: Buffer };
 
@@ -92,7 +82,7 @@ export class MysqlBackend extends BaseBackend {
   static async open(options: MysqlBackendOptions): Promise<MysqlBackend> {
     const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'mysql');
     const full = { ...options, table, host: options.host ?? '127.0.0.1', port: options.port ?? 3306 };
-    const password = options.password ?? (options.passwordEnv ? process.env[options.passwordEnv] : undefined);
+    const password = resolvePassword(options);
     const mysql = await loadDriver<{ default: typeof MySql }>('mysql2/promise', 'mysql');
     const pool = mysql.default.createPool({
       host: full.host,
@@ -312,19 +302,7 @@ export class MysqlBackend extends BaseBackend {
   }
 
   toConfig(): BackendConfig {
-    const o = this.#options;
-    return {
-      type: 'mysql',
-      host: o.host,
-      port: o.port,
-      user: o.user,
-      database: o.database,
-      table: o.table,
-      poolSize: o.poolSize,
-      connectTimeoutMs: o.connectTimeoutMs,
-      passwordEnv: o.passwordEnv,
-      echo: o.echo === true ? true : undefined,
-    };
+    return sqlServerConfig('mysql', this.#options);
   }
 
   /** Rebuilds the table to reclaim the space of deleted rows (`OPTIMIZE TABLE`). */
@@ -369,11 +347,7 @@ export class MysqlBackend extends BaseBackend {
   }
 
   #echo(sql: string): void {
-    const echo = this.#options.echo;
-    if (!echo) return;
-    const line = sql.replace(/\s+/g, ' ').trim();
-    if (typeof echo === 'function') echo(line);
-    else process.stderr.write(`[stowage ${this.label}] ${line}\n`);
+    echoStatement(this.#options.echo, this.label, sql);
   }
 
   async #rows(what: string, sql: string, params: unknown[] = [], key?: string): Promise<Row[]> {
@@ -463,38 +437,12 @@ function isDuplicate(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === 'ER_DUP_ENTRY';
 }
 
-/** Parses `mysql://user:pass@host:port/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
+/** Parses `mysql://user:pass@host:3306/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
 export function configFromUrl(url: string): BackendConfig {
-  const u = new URL(url);
-  const params = u.searchParams;
-  return {
-    type: 'mysql',
-    host: u.hostname || '127.0.0.1',
-    port: u.port ? Number(u.port) : 3306,
-    user: u.username ? decodeURIComponent(u.username) : undefined,
-    database: u.pathname.replace(/^\//, '') || undefined,
-    table: params.get('table') ?? undefined,
-    poolSize: intParam(params, 'poolSize'),
-    connectTimeoutMs: intParam(params, 'connectTimeoutMs'),
-    echo: params.get('echo') === 'true' ? true : undefined,
-    passwordEnv: params.get('passwordEnv') ?? undefined,
-    // Kept out of toConfig(); only used to open this one connection.
-    password: u.password ? decodeURIComponent(u.password) : undefined,
-  };
+  return sqlServerConfigFromUrl('mysql', url, 3306);
 }
 
-/** Opens a MySQL / MariaDB store from its config. */
+/** Opens a store from its config. */
 export async function openFromConfig(config: BackendConfig): Promise<MysqlBackend> {
-  return MysqlBackend.open({
-    host: config.host as string | undefined,
-    port: config.port as number | undefined,
-    user: config.user as string | undefined,
-    password: config.password as string | undefined,
-    passwordEnv: config.passwordEnv as string | undefined,
-    database: config.database as string | undefined,
-    table: config.table as string | undefined,
-    poolSize: config.poolSize as number | undefined,
-    connectTimeoutMs: config.connectTimeoutMs as number | undefined,
-    echo: config.echo as boolean | undefined,
-  });
+  return MysqlBackend.open(sqlServerOptionsFromConfig(config));
 }

@@ -16,6 +16,7 @@ import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
 import { loadDriver } from '../core/driver.ts';
 import { classifyDriverError } from '../core/driver-errors.ts';
 import { CorruptValueError, OperationError } from '../core/errors.ts';
+import { inParallel } from '../core/in-parallel.ts';
 import { compareKeyPaths, isDirectChild, type KeyInput, splitPath } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, parseHeader } from './entry-record.ts';
@@ -201,7 +202,7 @@ export class S3Backend extends BaseBackend {
         .map((o) => (o.Key ?? '').slice(this.#base.length))
         .filter((p) => plan.recursive || isDirectChild(p, plan.prefix.path))
         .sort(compareKeyPaths);
-      const metas = await inParallel(paths, (p) => this.#statObject(p));
+      const metas = await inParallel(paths, PARALLEL, (p) => this.#statObject(p));
       for (const [i, meta] of metas.entries()) {
         if (!meta || !matchesAttrs(meta.attrs, plan.where)) continue;
         if (emitted >= plan.limit) return;
@@ -214,17 +215,17 @@ export class S3Backend extends BaseBackend {
 
   override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
     for (const key of keys) this.key(key);
-    return inParallel(keys, (k) => this.get(k));
+    return inParallel(keys, PARALLEL, (k) => this.get(k));
   }
 
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
     for (const e of entries) this.checkPut(e.key, e.value, { attrs: e.attrs });
-    return inParallel(entries, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
+    return inParallel(entries, PARALLEL, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
   }
 
   override async deleteMany(keys: readonly KeyInput[]): Promise<number> {
     const paths = [...new Set(keys.map((k) => this.key(k).path))];
-    const present = (await inParallel(paths, (p) => this.stat(p))).filter(Boolean).length;
+    const present = (await inParallel(paths, PARALLEL, (p) => this.stat(p))).filter(Boolean).length;
     await this.#deleteObjects(paths.map((p) => this.#object(p)));
     return present;
   }
@@ -381,19 +382,6 @@ function isMissing(error: unknown): boolean {
 function isPreconditionFailure(error: unknown): boolean {
   const code = status(error);
   return code === 412 || code === 409 || (error as { name?: string })?.name === 'PreconditionFailed';
-}
-
-async function inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
-  return results;
 }
 
 /** Parses `s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=...&accessKeyId=...&secretAccessKeyEnv=VAR&conditionalWrites=none`. */

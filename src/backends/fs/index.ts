@@ -17,6 +17,7 @@ import type {
 } from '../../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
 import { ConnectionError, CorruptValueError, OperationError } from '../../core/errors.ts';
+import { inParallel } from '../../core/in-parallel.ts';
 import { compareKeyPaths, joinPath, type KeyInput, splitPath } from '../../core/keys.ts';
 import { makeMeta, verifyValue } from '../../core/meta.ts';
 import { parseLocalUrl } from '../../core/url.ts';
@@ -194,12 +195,14 @@ export class FsBackend extends BaseBackend {
   // Each key has its own lock, so distinct keys are written in parallel (libuv's pool does the I/O).
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
     for (const e of entries) this.checkPut(e.key, e.value, { attrs: e.attrs });
-    return inParallel(entries, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
+    return inParallel(entries, PARALLEL_WRITES, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
   }
 
   override async deleteMany(keys: readonly KeyInput[]): Promise<number> {
     for (const key of keys) this.key(key);
-    const removed = await inParallel([...new Set(keys.map((k) => this.key(k).path))], (path) => this.delete(path));
+    const removed = await inParallel([...new Set(keys.map((k) => this.key(k).path))], PARALLEL_WRITES, (path) =>
+      this.delete(path),
+    );
     return removed.filter(Boolean).length;
   }
 
@@ -488,19 +491,6 @@ export class FsBackend extends BaseBackend {
 }
 
 const PARALLEL_WRITES = 16;
-
-async function inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, items.length) }, worker));
-  return results;
-}
 
 /** Parses `file:///abs/dir` or `file:./rel/dir` (`?fsync=false` to skip fsync). */
 export function configFromUrl(url: string): BackendConfig {

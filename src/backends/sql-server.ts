@@ -1,0 +1,90 @@
+import type { BackendConfig } from '../core/backend.ts';
+import { intParam } from '../core/url.ts';
+
+/** Connection options shared by the PostgreSQL and MySQL backends. */
+export interface SqlServerOptions {
+  host?: string | undefined;
+  port?: number | undefined;
+  user?: string | undefined;
+  /** Never stored in `toConfig()` or shown in errors; prefer `passwordEnv`. */
+  password?: string | undefined;
+  /** Name of an environment variable holding the password (kept in `toConfig()`). */
+  passwordEnv?: string | undefined;
+  database?: string | undefined;
+  /** Table holding the entries (default `stowage`); lets several stores share one database. */
+  table?: string | undefined;
+  /** Connections in the pool (default 5). */
+  poolSize?: number | undefined;
+  /** How long to wait for a connection, in ms (default 5000). */
+  connectTimeoutMs?: number | undefined;
+  /** Log each SQL statement (never its parameters) with this function, or to stderr when `true`. */
+  echo?: boolean | ((sql: string) => void) | undefined;
+}
+
+/** The password given directly or through `passwordEnv`. */
+export function resolvePassword(options: SqlServerOptions): string | undefined {
+  return options.password ?? (options.passwordEnv ? process.env[options.passwordEnv] : undefined);
+}
+
+/** Parses `scheme://user:pass@host:port/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
+export function sqlServerConfigFromUrl(type: string, url: string, defaultPort: number): BackendConfig {
+  const u = new URL(url);
+  const params = u.searchParams;
+  return {
+    type,
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : defaultPort,
+    user: u.username ? decodeURIComponent(u.username) : undefined,
+    database: u.pathname.replace(/^\//, '') || undefined,
+    table: params.get('table') ?? undefined,
+    poolSize: intParam(params, 'poolSize'),
+    connectTimeoutMs: intParam(params, 'connectTimeoutMs'),
+    echo: params.get('echo') === 'true' ? true : undefined,
+    passwordEnv: params.get('passwordEnv') ?? undefined,
+    // Kept out of toConfig(); only used to open this one connection.
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+  };
+}
+
+/** The options a config describes. */
+export function sqlServerOptionsFromConfig(config: BackendConfig): SqlServerOptions {
+  return {
+    host: config.host as string | undefined,
+    port: config.port as number | undefined,
+    user: config.user as string | undefined,
+    password: config.password as string | undefined,
+    passwordEnv: config.passwordEnv as string | undefined,
+    database: config.database as string | undefined,
+    table: config.table as string | undefined,
+    poolSize: config.poolSize as number | undefined,
+    connectTimeoutMs: config.connectTimeoutMs as number | undefined,
+    echo: config.echo as boolean | undefined,
+  };
+}
+
+/** The config of a store opened with `options` (never the password). */
+export function sqlServerConfig(
+  type: string,
+  options: SqlServerOptions & { host: string; port: number; table: string },
+): BackendConfig {
+  return {
+    type,
+    host: options.host,
+    port: options.port,
+    user: options.user,
+    database: options.database,
+    table: options.table,
+    poolSize: options.poolSize,
+    connectTimeoutMs: options.connectTimeoutMs,
+    passwordEnv: options.passwordEnv,
+    echo: options.echo === true ? true : undefined,
+  };
+}
+
+/** Logs one statement when `echo` asks for it (whitespace collapsed, no parameters). */
+export function echoStatement(echo: SqlServerOptions['echo'], label: string, sql: string): void {
+  if (!echo) return;
+  const line = sql.replace(/\s+/g, ' ').trim();
+  if (typeof echo === 'function') echo(line);
+  else process.stderr.write(`[stowage ${label}] ${line}\n`);
+}
