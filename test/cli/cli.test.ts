@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,15 @@ function cli(args: string[], options: { input?: string | Buffer; env?: Record<st
 }
 
 describe('stowage CLI', () => {
+  it('runs as the installed binary (dist/cli/main.js, built by npm install)', () => {
+    const bin = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage: stowage');
+    const info = spawnSync(process.execPath, [bin, '--store', 'memory://', '--json', 'info'], { encoding: 'utf8' });
+    expect(JSON.parse(info.stdout)).toMatchObject({ type: 'memory' });
+  });
+
   const dir = tempDir('cli');
   const store = `sqlite:${dir}/store.sqlite`;
 
