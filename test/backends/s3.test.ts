@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { afterAll, describe, expect, it } from 'vitest';
 import { S3Backend } from '../../src/backends/s3.ts';
-import { openBackend, StorageError } from '../../src/index.ts';
+import { CorruptValueError, openBackend, StorageError } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';
 import { uniqueName } from '../helpers/services.ts';
@@ -40,6 +41,8 @@ runConformanceSuite({
   open,
   longSegmentsUnsupported:
     's3rver keeps each object as a local file and its suffix pushes a 255-byte segment past the file-name limit; S3 itself accepts 1024-byte keys',
+  overlappingWritesTear:
+    's3rver rewrites the object file in place, so overlapping PUTs to one key can interleave; S3 replaces objects atomically',
 });
 
 describe('s3 extras', () => {
@@ -61,6 +64,34 @@ describe('s3 extras', () => {
     expect(a.capabilities.atomicConditionalWrite).toBe(false);
     await a.close();
     await b.close();
+  });
+
+  it('reports an object whose bytes were changed behind its back as corrupt, naming key and backend', async () => {
+    // What a torn overwrite on a non-atomic server (or bit rot) looks like from the client.
+    const prefix = uniqueName('torn');
+    const store = await S3Backend.open({
+      bucket: 'stowage-test',
+      prefix,
+      endpoint,
+      conditionalWrites: 'none',
+      ...credentials,
+    });
+    await store.put('runs/1', bytes('the whole value'));
+    const raw = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
+    const listed = await raw.send(new ListObjectsV2Command({ Bucket: 'stowage-test', Prefix: `${prefix}/` }));
+    const name = listed.Contents?.[0]?.Key;
+    expect(listed.Contents).toHaveLength(1);
+    const object = await raw.send(new GetObjectCommand({ Bucket: 'stowage-test', Key: name }));
+    const body = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+    const last = body.length - 1;
+    body.writeUInt8((body.readUInt8(last) ^ 0xff) & 0xff, last);
+    await raw.send(new PutObjectCommand({ Bucket: 'stowage-test', Key: name, Body: body }));
+    const error = await store.get('runs/1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CorruptValueError);
+    expect(String(error)).toContain('runs/1');
+    expect(String(error)).toContain('s3://stowage-test/');
+    raw.destroy();
+    await store.close();
   });
 
   it('explains why conditional writes are refused', async () => {

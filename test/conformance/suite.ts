@@ -25,6 +25,12 @@ export interface ConformanceTarget {
    * file-name limit, not the backend's); those keys are then left out, and the test title says so.
    */
   longSegmentsUnsupported?: string | undefined;
+  /**
+   * Why the engine under test does not replace an object atomically when writes to one key
+   * overlap (a test server's defect, not the backend's); the overlapping same-key writes are
+   * then left out of the concurrency test, and its title says so.
+   */
+  overlappingWritesTear?: string | undefined;
 }
 
 async function collect(iterable: AsyncIterable<ListedEntry>): Promise<string[]> {
@@ -454,10 +460,13 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         }
       });
 
-      it('writes many keys concurrently from async tasks', async () => {
+      const tears = target.overlappingWritesTear;
+      it(`writes many keys concurrently from async tasks${tears ? ` (different keys only: ${tears})` : ''}`, async () => {
         await Promise.all(Array.from({ length: 100 }, (_, i) => store.put(`con/${i % 10}/${i}`, bytes(String(i)))));
-        await Promise.all(Array.from({ length: 20 }, (_, i) => store.put('same', bytes(`value-${i}`))));
         expect(await collect(store.list('con'))).toHaveLength(100);
+        expect(text((await store.get('con/3/43'))?.value)).toBe('43');
+        if (tears) return;
+        await Promise.all(Array.from({ length: 20 }, (_, i) => store.put('same', bytes(`value-${i}`))));
         expect(text((await store.get('same'))?.value)).toMatch(/^value-\d+$/);
       });
     });
