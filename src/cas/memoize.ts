@@ -172,9 +172,7 @@ export function memoize<A extends unknown[], R>(
     }
   }
 
-  async function call(args: A): Promise<Awaited<R>> {
-    const digests = argDigests(args);
-    const id = callDigest(name, version, digests);
+  async function call(args: A, digests: Record<string, string>, id: string): Promise<Awaited<R>> {
     for (;;) {
       const record = await store.calls.get(name, id);
       if (record && (record.result !== undefined || options.cacheErrors)) return fromRecord(record);
@@ -190,10 +188,11 @@ export function memoize<A extends unknown[], R>(
   }
 
   const memoized = ((...args: A) => {
-    const id = idOf(args);
+    const digests = argDigests(args);
+    const id = callDigest(name, version, digests);
     const running = inflight.get(id);
     if (running) return running;
-    const promise = call(args).finally(() => inflight.delete(id));
+    const promise = call(args, digests, id).finally(() => inflight.delete(id));
     inflight.set(id, promise);
     return promise;
   }) as Memoized<A, R>;

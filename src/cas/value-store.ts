@@ -328,24 +328,42 @@ export class ValueStore {
 
   async #rebuild(digest: string): Promise<unknown> {
     const node = await this.#node(digest);
-    const child = async (c: Child): Promise<unknown> => (c[0] === 'i' ? c[1] : this.#rebuild(c[1]));
+    if (node[0] === 'L') return node[1];
+    // Stored children are fetched together; inline ones are used as they are, without a
+    // promise each (a node of 140 inline numbers would otherwise make 140). Each reference is
+    // rebuilt on its own, so two equal children never come back as one shared object.
+    const fetches: Promise<unknown>[] = [];
+    const request = (c: Child) => {
+      if (c[0] === 'd') fetches.push(this.#rebuild(c[1]));
+    };
+    if (node[0] === 'O') for (const [, c] of node[1]) request(c);
+    else if (node[0] === 'M')
+      for (const [k, v] of node[1]) {
+        request(k);
+        request(v);
+      }
+    else for (const c of node[1]) request(c);
+    const fetched = await Promise.all(fetches);
+    let next = 0;
+    const value = (c: Child): unknown => (c[0] === 'i' ? c[1] : fetched[next++]);
     switch (node[0]) {
-      case 'L':
-        return node[1];
       case 'A':
-        return Promise.all(node[1].map(child));
+        return node[1].map(value);
       case 'O': {
         const out: Record<string, unknown> = {};
-        for (const [k, c] of node[1]) out[k] = await child(c);
+        for (const [k, c] of node[1]) out[k] = value(c);
         return out;
       }
       case 'M': {
         const out = new Map<unknown, unknown>();
-        for (const [k, v] of node[1]) out.set(await child(k), await child(v));
+        for (const [k, v] of node[1]) {
+          const key = value(k);
+          out.set(key, value(v));
+        }
         return out;
       }
       default:
-        return new Set(await Promise.all(node[1].map(child)));
+        return new Set(node[1].map(value));
     }
   }
 

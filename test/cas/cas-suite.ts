@@ -88,6 +88,29 @@ export function runCasSuite(name: string, open: () => Promise<Backend>, skipReas
       expect(await values.get(keep)).toEqual({ keep: Array.from({ length: 30 }, (_, i) => `k${i}`) });
     });
 
+    it('rebuilds equal stored children as separate objects', async () => {
+      const shared = Array.from({ length: 40 }, (_, i) => `shared-item-${i}`);
+      const got = (await values.get(await values.put({ a: shared, b: shared }))) as Record<string, string[]>;
+      expect(got.a).toEqual(shared);
+      expect(got.b).toEqual(shared);
+      expect(got.a).not.toBe(got.b);
+    });
+
+    it('catches an inline leaf changed to another value it has already seen', async () => {
+      const numbers = Array.from({ length: 40 }, (_, i) => i + 1);
+      const d = await values.put({ numbers });
+      expect(await values.get(d)).toEqual({ numbers }); // every leaf's digest is now known
+      const [child] = await values.children(d);
+      const key = ['cas', 'v', child as string];
+      const bytes = new Uint8Array((await backend.get(key))?.value ?? []);
+      // Inline children are msgpack ['i', n]: fixstr 'i' (a1 69) then the fixint n. Make 5 a 6.
+      const at = bytes.findIndex((b, i) => b === 0xa1 && bytes[i + 1] === 0x69 && bytes[i + 2] === 5);
+      expect(at).toBeGreaterThan(0);
+      bytes[at + 2] = 6;
+      await backend.put(key, bytes);
+      await expect(values.get(d)).rejects.toBeInstanceOf(CorruptValueError);
+    });
+
     it('verifies nodes on read', async () => {
       const d = await values.put({ payload: 'y'.repeat(200) });
       const [child] = await values.children(d);
