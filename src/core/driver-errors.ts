@@ -24,10 +24,12 @@ const CONNECTION_CODES = new Set([
 // Failures that happen before a request is sent: the write was certainly not applied.
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ER_CON_COUNT_ERROR', '57P03', '08001']);
 const NOT_SENT_MESSAGES =
-  /ECONNREFUSED|not writeable|enableOfflineQueue|Connection is closed|cannot connect|timeout exceeded when trying to connect/i;
+  /ECONNREFUSED|not writeable|isn't writeable|enableOfflineQueue|Connection is closed|cannot connect|timeout exceeded when trying to connect/i;
 
+// "max retries per request": ioredis gave up on a command queued on a connection that then
+// broke; it may already have reached the server, so it is not in NOT_SENT_MESSAGES.
 const CONNECTION_MESSAGES =
-  /connection (terminated|closed|refused|lost|is closed)|timeout|timed out|not writeable|socket|ECONNREFUSED|ECONNRESET|client was closed|Connection is closed/i;
+  /connection (terminated|closed|refused|lost|is closed)|timeout|timed out|not writeable|isn't writeable|enableOfflineQueue|socket|ECONNREFUSED|ECONNRESET|client was closed|Connection is closed|max retries per request/i;
 
 /** What was being done when a driver failed. */
 export interface DriverErrorContext {
