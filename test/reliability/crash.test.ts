@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BackendConfig, openBackend } from '../../src/index.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
-import { checkValue } from './crash-values.ts';
+import { checkValue, makeValue } from './crash-values.ts';
 import { recordFigure, size } from './figures.ts';
 
 afterAll(removeTempDirs);
@@ -35,16 +35,27 @@ function runAndKill(config: BackendConfig, start: number): Promise<void> {
   });
 }
 
+// HDF5 promises that overwrites survive a kill, not key creation (see the README), so its
+// keys exist before the first kill.
+const keysCreatedFirst = new Set(['hdf5']);
+
 const stores: Record<string, () => BackendConfig> = {
   fs: () => ({ type: 'fs', root: tempDir('crash-fs') }),
   sqlite: () => ({ type: 'sqlite', path: `${tempDir('crash-sqlite')}/c.sqlite` }),
   lmdb: () => ({ type: 'lmdb', path: tempDir('crash-lmdb') }),
+  // Not required of hdf5 (HDF5 has no journal); held to it because its slot writes claim it.
+  hdf5: () => ({ type: 'hdf5', path: `${tempDir('crash-hdf5')}/c.h5` }),
 };
 
 describe('crash safety: SIGKILL during writes', () => {
   for (const [name, makeConfig] of Object.entries(stores)) {
     it(`${name}: ${KILLS} kills, every key whole and the store opens without repair`, async () => {
       const config = makeConfig();
+      if (keysCreatedFirst.has(name)) {
+        const store = await openBackend(config);
+        for (let k = 0; k < 6; k++) await store.put(`k${k}`, makeValue(0, 200));
+        await store.close();
+      }
       const lastSeen = new Map<string, number>();
       let checked = 0;
       for (let round = 0; round < KILLS; round++) {
@@ -66,7 +77,7 @@ describe('crash safety: SIGKILL during writes', () => {
         'Crash safety (SIGKILL)',
         `${name}: kills survived`,
         KILLS,
-        `${checked} key reads after kills, all whole and decodable; large values ${LARGE / 1024} KB; no repair step`,
+        `${checked} key reads after kills, all whole and decodable; large values ${LARGE / 1024} KB; no repair step${keysCreatedFirst.has(name) ? '; keys created before the first kill' : ''}`,
       );
     }, 900_000);
   }

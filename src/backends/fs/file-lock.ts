@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HOST, processAlive } from '../../core/process-alive.ts';
 import { STALE_MARKER } from './file-names.ts';
 
 /*
@@ -25,17 +25,6 @@ export interface LockTiming {
   leaseMs: number;
   /** Give up acquiring after this long (ms). */
   timeoutMs: number;
-}
-
-const HOST = hostname();
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function readRecord(file: string): Promise<LockRecord | undefined> {
