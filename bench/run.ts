@@ -1,9 +1,9 @@
 // npm run bench (full), npm run bench:quick (small sizes). Writes docs/benchmarks.md and
 // bench/results.json (full) or bench/results-quick.json (quick); --out DIR redirects both.
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Measurement, Size } from './harness.ts';
 import * as scenarios from './scenarios.ts';
 import { engines, removeScratch, scratch } from './subjects.ts';
@@ -126,9 +126,11 @@ const jsonPath = outDir
   : size === 'full'
     ? 'bench/results.json'
     : 'bench/results-quick.json';
+mkdirSync(dirname(jsonPath), { recursive: true });
 writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
 if (size === 'full' || outDir) {
   const mdPath = outDir ? join(outDir, 'benchmarks.md') : 'docs/benchmarks.md';
+  mkdirSync(dirname(mdPath), { recursive: true });
   writeFileSync(mdPath, markdown(report));
   process.stdout.write(`\nwrote ${mdPath} and ${jsonPath}\n`);
 } else {
@@ -146,6 +148,9 @@ function markdown(r: typeof report): string {
     '`ratio` is stowage ops/s divided by that subject’s ops/s (above 1: stowage is faster).',
     '',
   ];
+  // The hand-written reading of the figures lives apart, so regenerating keeps it.
+  if (existsSync('bench/analysis.md') && r.size === 'full')
+    lines.push(readFileSync('bench/analysis.md', 'utf8').trim(), '');
   for (const rows of groups.values()) {
     const first = rows[0] as Measurement;
     lines.push(

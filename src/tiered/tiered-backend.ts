@@ -217,7 +217,7 @@ export class TieredBackend extends BaseBackend {
       return Promise.all(paths.map((p) => this.get(p)));
     const cache = this.#view.useCache ? this.#s.cache : undefined;
     const out: (StoredValue | undefined)[] = paths.map((p) => cache?.get(p));
-    const missing = paths.map((p, i) => (out[i] ? -1 : i)).filter((i) => i >= 0);
+    const missing = paths.map((_p, i) => (out[i] ? -1 : i)).filter((i) => i >= 0);
     if (missing.length) {
       const found = await this.#readMany(missing.map((i) => paths[i] as string));
       for (const [j, i] of missing.entries()) {

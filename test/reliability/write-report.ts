@@ -1,5 +1,5 @@
 // Turns the figures recorded by `npm run test:reliability` into docs/reliability.md.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 const file = process.env.STOWAGE_FIGURES_FILE as string;
@@ -21,5 +21,6 @@ for (const area of areas) {
   for (const f of figures.filter((x) => x.area === area)) lines.push(`| ${f.what} | ${f.value} | ${f.detail} |`);
   lines.push('');
 }
+mkdirSync('docs', { recursive: true });
 writeFileSync('docs/reliability.md', `${lines.join('\n')}\n`);
 process.stdout.write(`wrote docs/reliability.md (${figures.length} figures)\n`);
