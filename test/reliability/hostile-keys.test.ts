@@ -71,8 +71,10 @@ const PIECES = [
 function* hostileKeys(n: number): Generator<string[]> {
   let seed = 12345;
   const rand = (m: number) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % m;
+    // Math.imul keeps the product exact (a plain * loses its low bits past 2^53, and the
+    // generator then cycled through ~1,000 distinct keys); the high bits are the random ones.
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return (seed >>> 15) % m;
   };
   for (let i = 0; i < n; i++) {
     const segments = 1 + rand(3);
