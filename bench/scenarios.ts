@@ -163,8 +163,6 @@ export async function scale(size: Size, urls: Record<string, string>): Promise<M
     const store = await openBackend(url);
     let filled = 0;
     for (const target of steps) {
-      // Postgres fills slowly over one connection; its full run stops at 100k.
-      if (engine === 'postgres' && target > 100_000) continue;
       for (; filled < target; filled += 1000) {
         await store.putMany(
           Array.from({ length: Math.min(1000, target - filled) }, (_, j) => ({
