@@ -1,4 +1,5 @@
-import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { ConnectionError } from '../core/errors.ts';
 import { HOST, processAlive } from '../core/process-alive.ts';
 
@@ -65,11 +66,25 @@ export function acquireProcessLock(file: string, backend: string): ProcessLock {
       throw new ConnectionError(`The file is in use by ${who} (lock ${file})`, { backend });
     }
     tookOverFromDeadProcess = true;
+    // Two processes may judge the same dead lock at once; unlinking by name could then remove
+    // the fresh lock the faster one just took. Move it aside under a unique name instead and
+    // check it was the lock judged; if it was a fresh one, put it back.
+    const aside = `${file}.stale-${randomBytes(6).toString('hex')}`;
     try {
-      unlinkSync(file);
+      renameSync(file, aside);
     } catch {
-      // Someone else removed it first; retry creating it.
+      continue; // someone else moved it first; try creating ours
     }
+    const moved = readHolder(aside);
+    const same = holder ? moved?.pid === holder.pid && moved?.time === holder.time : moved === undefined;
+    if (!same) {
+      try {
+        linkSync(aside, file);
+      } catch {
+        // A third process created a lock meanwhile; it keeps the file, and we retry.
+      }
+    }
+    unlinkSync(aside);
   }
   throw new ConnectionError(`Cannot take the lock file ${file}`, { backend });
 }
