@@ -10,7 +10,6 @@ import {
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type * as H5 from 'h5wasm';
-import { matchesAttrs } from '../core/attr-filter.ts';
 import type {
   BackendConfig,
   BackendInfo,
@@ -26,8 +25,9 @@ import type {
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
 import { loadDriver } from '../core/driver.ts';
 import { ConnectionError, OperationError } from '../core/errors.ts';
-import { compareKeyPaths, isDirectChild, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
+import { compareKeyPaths, type KeyInput, prefixRange } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
+import { listSorted, lowerBound } from '../core/sorted-keys.ts';
 import { parseLocalUrl } from '../core/url.ts';
 import { acquireProcessLock, type ProcessLock } from './hdf5-process-lock.ts';
 
@@ -123,11 +123,31 @@ interface KeySlots {
 
 const newKeySlots = (): KeySlots => ({ seq: 0, top: undefined, active: undefined, slots: new Map() });
 
+/** The slots of a key as a file rewritten by writeLiveCopy holds them. */
+const rewrittenKeySlots = (): KeySlots => ({
+  seq: 1,
+  top: 0,
+  active: 0,
+  slots: new Map([
+    [0, { valid: true, clean: true }],
+    [1, { valid: false, clean: true }],
+  ]),
+});
+
 /** The entries of one group, kept in memory so `stat` and `list` never touch the file. */
 interface GroupState {
   readonly live: Map<string, Meta>;
   readonly slots: Map<string, KeySlots>;
   sorted: string[] | undefined;
+}
+
+function slotsFor(state: GroupState, path: string): KeySlots {
+  let slots = state.slots.get(path);
+  if (!slots) {
+    slots = newKeySlots();
+    state.slots.set(path, slots);
+  }
+  return slots;
 }
 
 /**
@@ -240,22 +260,8 @@ export class Hdf5Backend extends BaseBackend {
 
   async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
     const plan = this.planList(prefixInput, options);
-    const { lower, upper } = prefixRange(plan.prefix.path);
-    const sorted = this.#sorted();
-    const from = plan.after !== undefined && compareKeyPaths(plan.after, lower) >= 0 ? plan.after : lower;
-    let i = lowerBound(sorted, from);
-    if (sorted[i] === plan.after) i++;
-    let emitted = 0;
-    for (; i < sorted.length && emitted < plan.limit; i++) {
-      const path = sorted[i] as string;
-      if (upper !== undefined && compareKeyPaths(path, upper) >= 0) return;
-      if (!plan.recursive && !isDirectChild(path, plan.prefix.path)) continue;
-      // The snapshot may be older than a delete made while the caller was consuming it.
-      const meta = this.#state.live.get(path);
-      if (!meta || !matchesAttrs(meta.attrs, plan.where)) continue;
-      emitted++;
-      yield { key: splitPath(path), meta };
-    }
+    // The snapshot may be older than a delete made while the caller was consuming it.
+    yield* listSorted(this.#sorted(), plan, (path) => this.#state.live.get(path));
   }
 
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
@@ -345,16 +351,7 @@ export class Hdf5Backend extends BaseBackend {
     }
     for (const state of open.groups.values()) {
       for (const path of [...state.slots.keys()]) {
-        if (state.live.has(path))
-          state.slots.set(path, {
-            seq: 1,
-            top: 0,
-            active: 0,
-            slots: new Map([
-              [0, { valid: true, clean: true }],
-              [1, { valid: false, clean: true }],
-            ]),
-          });
+        if (state.live.has(path)) state.slots.set(path, rewrittenKeySlots());
         else state.slots.delete(path);
       }
     }
@@ -413,7 +410,7 @@ export class Hdf5Backend extends BaseBackend {
   // Writes a slot other than the newest, flushes, and only then marks it valid: until that
   // last attribute reaches the file, the previous value stays the one read after a crash.
   #write(path: string, value: Uint8Array, meta: Meta): void {
-    const slots = this.#slotsOf(path);
+    const slots = slotsFor(this.#state, path);
     const target = this.#commit(path, slots, value, JSON.stringify({ ...meta, seq: slots.seq + 1 }));
     slots.active = target;
     if (!this.#state.live.has(path)) this.#state.sorted = undefined;
@@ -430,15 +427,6 @@ export class Hdf5Backend extends BaseBackend {
     this.#state.sorted = undefined;
   }
 
-  #slotsOf(path: string): KeySlots {
-    let slots = this.#state.slots.get(path);
-    if (!slots) {
-      slots = newKeySlots();
-      this.#state.slots.set(path, slots);
-    }
-    return slots;
-  }
-
   // Writes `value` into a clean slot that is not the newest, then gives it `attribute` (with
   // the next sequence number); the superseded newest slot is emptied for reuse.
   #commit(path: string, slots: KeySlots, value: Uint8Array, attribute: string): number {
@@ -453,12 +441,7 @@ export class Hdf5Backend extends BaseBackend {
     const name = slotName(path, target);
     const slot = slots.slots.get(target);
     if (slot) {
-      const dataset = group.get(name) as H5.Dataset;
-      if (slot.valid) {
-        dataset.delete_attribute(HDF5_META_ATTRIBUTE);
-        slot.valid = false;
-      }
-      dataset.resize([value.byteLength]);
+      const dataset = resetSlot(group.get(name) as H5.Dataset, slot, value.byteLength);
       if (value.byteLength > 0) dataset.write_slice([[0, value.byteLength]], value);
     } else {
       // A key's first write also creates its second slot, so later writes never add links
@@ -495,12 +478,7 @@ export class Hdf5Backend extends BaseBackend {
   #emptySlot(group: H5.Group, path: string, slots: KeySlots, n: number): void {
     const slot = slots.slots.get(n);
     if (!slot) return;
-    const dataset = group.get(slotName(path, n)) as H5.Dataset;
-    if (slot.valid) {
-      dataset.delete_attribute(HDF5_META_ATTRIBUTE);
-      slot.valid = false;
-    }
-    dataset.resize([0]);
+    resetSlot(group.get(slotName(path, n)) as H5.Dataset, slot, 0);
     slot.clean = true;
   }
 
@@ -518,6 +496,16 @@ export class Hdf5Backend extends BaseBackend {
     this.#state.sorted ??= [...this.#state.live.keys()].sort(compareKeyPaths);
     return this.#state.sorted;
   }
+}
+
+/** Drops a slot's metadata attribute (it no longer holds a committed value) and resizes it. */
+function resetSlot(dataset: H5.Dataset, slot: SlotState, length: number): H5.Dataset {
+  if (slot.valid) {
+    dataset.delete_attribute(HDF5_META_ATTRIBUTE);
+    slot.valid = false;
+  }
+  dataset.resize([length]);
+  return dataset;
 }
 
 function createDataset(group: H5.Group, name: string, value: Uint8Array): void {
@@ -570,17 +558,9 @@ function scanGroup(h5: H5Module, group: H5.Group, abandoned: readonly string[], 
   const values = new Map<string, Map<number, Meta>>();
   for (const name of group.keys()) {
     const { path, slot: n } = parseSlotName(name);
-    const slotsOf = () => {
-      let slots = state.slots.get(path);
-      if (!slots) {
-        slots = newKeySlots();
-        state.slots.set(path, slots);
-      }
-      return slots;
-    };
     // An abandoned dataset is not even opened: a crash may have left its header torn too.
     if (untrusted.has(name)) {
-      slotsOf().slots.set(n, { valid: false, clean: false });
+      slotsFor(state, path).slots.set(n, { valid: false, clean: false });
       continue;
     }
     let raw: unknown;
@@ -590,10 +570,10 @@ function scanGroup(h5: H5Module, group: H5.Group, abandoned: readonly string[], 
       raw = entity.attrs[HDF5_META_ATTRIBUTE]?.value;
     } catch {
       // Unreadable: only a crash mid-write leaves that; the dataset is abandoned.
-      slotsOf().slots.set(n, { valid: false, clean: false });
+      slotsFor(state, path).slots.set(n, { valid: false, clean: false });
       continue;
     }
-    const slots = slotsOf();
+    const slots = slotsFor(state, path);
     const slot: SlotState = { valid: false, clean: true };
     slots.slots.set(n, slot);
     if (typeof raw !== 'string') continue;
@@ -629,7 +609,7 @@ function scanGroup(h5: H5Module, group: H5.Group, abandoned: readonly string[], 
 
 /**
  * Writes a new file at `temp` holding only the current value of every key of `groups`,
- * each in slot 0 with sequence number 1.
+ * each in slot 0 with sequence number 1 and an empty spare slot 1 (see rewrittenKeySlots).
  */
 function writeLiveCopy(h5: H5Module, source: H5.File, temp: string, groups: ReadonlyMap<string, GroupState>): void {
   const target = new h5.File(temp, 'w');
@@ -698,17 +678,6 @@ function hdf5Error(error: unknown): Error {
   return new Error(`${last[1]?.trim()} (${last[2]?.trim()})`, { cause: error });
 }
 
-function lowerBound(sorted: readonly string[], target: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareKeyPaths(sorted[mid] as string, target) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function reopen(h5: H5Module, path: string, label: string): H5.File {
   try {
     return new h5.File(path, existsSync(path) ? 'a' : 'w');
@@ -724,8 +693,9 @@ function reopen(h5: H5Module, path: string, label: string): H5.File {
  * HDF5 records the file's end in the superblock when it allocates space, before it writes
  * what goes there; a process killed in between leaves a file shorter than recorded, which
  * HDF5 refuses to open. Padding it back to the recorded length with zeros lets it open; the
- * recovery that follows keeps only values whose checksums verify, and the space the dead
- * process allocated held nothing committed (commits flush before they are recorded).
+ * space the dead process allocated held nothing committed (commits flush before they are
+ * recorded), and the recovery that follows copies each value with its checksum, so a value
+ * damaged all the same still reads as CorruptValueError.
  */
 function reopenAfterCrash(h5: H5Module, path: string, label: string): H5.File {
   try {

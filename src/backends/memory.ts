@@ -1,4 +1,3 @@
-import { matchesAttrs } from '../core/attr-filter.ts';
 import type {
   BackendConfig,
   BackendInfo,
@@ -13,8 +12,9 @@ import type {
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
 import { CapacityError, OperationError } from '../core/errors.ts';
-import { compareKeyPaths, isDirectChild, isUnder, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
+import { compareKeyPaths, isUnder, type KeyInput } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
+import { listSorted } from '../core/sorted-keys.ts';
 import { intParam, parseLocalUrl } from '../core/url.ts';
 
 /** Which entry a full memory store drops first. */
@@ -138,23 +138,7 @@ export class MemoryBackend extends BaseBackend {
 
   async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
     const plan = this.planList(prefixInput, options);
-    const keys = this.#sortedKeys();
-    const { lower } = prefixRange(plan.prefix.path);
-    const start = lowerBound(
-      keys,
-      plan.after !== undefined && compareKeyPaths(plan.after, lower) >= 0 ? plan.after : lower,
-    );
-    let emitted = 0;
-    for (let i = start; i < keys.length && emitted < plan.limit; i++) {
-      const path = keys[i] as string;
-      if (plan.after !== undefined && compareKeyPaths(path, plan.after) <= 0) continue;
-      if (!isUnder(path, plan.prefix.path)) break;
-      if (!plan.recursive && !isDirectChild(path, plan.prefix.path)) continue;
-      const entry = this.#state.entries.get(path);
-      if (!entry || !matchesAttrs(entry.meta.attrs, plan.where)) continue;
-      emitted++;
-      yield { key: splitPath(path), meta: entry.meta };
-    }
+    yield* listSorted(this.#sortedKeys(), plan, (path) => this.#state.entries.get(path)?.meta);
   }
 
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
@@ -250,17 +234,6 @@ export class MemoryBackend extends BaseBackend {
     this.#state.sorted ??= [...this.#state.entries.keys()].sort(compareKeyPaths);
     return this.#state.sorted;
   }
-}
-
-function lowerBound(sorted: readonly string[], target: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareKeyPaths(sorted[mid] as string, target) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Parses `memory://` or `memory://name?maxBytes=...&policy=lru`. */
