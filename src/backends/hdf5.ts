@@ -23,13 +23,13 @@ import type {
   StoredValue,
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
-import { loadDriver } from '../core/driver.ts';
 import { ConnectionError, OperationError } from '../core/errors.ts';
 import { compareKeyPaths, type KeyInput, prefixRange } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
 import { listSorted, lowerBound } from '../core/sorted-keys.ts';
 import { parseLocalUrl } from '../core/url.ts';
 import { acquireProcessLock, type ProcessLock } from './hdf5-process-lock.ts';
+import { loadDriver } from './kit/load-driver.ts';
 
 /** Options of {@link Hdf5Backend}. */
 export interface Hdf5BackendOptions {

@@ -15,11 +15,11 @@ import type {
   StoredValue,
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
-import { loadDriver } from '../core/driver.ts';
 import { ConnectionError, OperationError } from '../core/errors.ts';
 import { compareKeyPaths, isDirectChild, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
 import { parseLocalUrl } from '../core/url.ts';
+import { loadDriver } from './kit/load-driver.ts';
 
 /** Options of {@link LmdbBackend}. */
 export interface LmdbBackendOptions {

@@ -13,13 +13,13 @@ import type {
   StoredValue,
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
-import { loadDriver } from '../core/driver.ts';
-import { classifyDriverError } from '../core/driver-errors.ts';
 import { checkIdentifier } from '../core/identifiers.ts';
 import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
 import { intParam } from '../core/url.ts';
+import { classifyDriverError, type DriverErrorTable } from './kit/driver-errors.ts';
+import { loadDriver } from './kit/load-driver.ts';
 
 /** Options of {@link RedisBackend}. */
 export interface RedisBackendOptions {
@@ -400,9 +400,21 @@ export class RedisBackend extends BaseBackend {
       write,
       secrets: [this.#password],
       address: `${this.#options.host}:${this.#options.port}`,
+      table: REDIS_ERRORS,
     });
   }
 }
+
+/**
+ * ioredis reports a lost server in messages only. "max retries per request" means a
+ * command queued on a connection that then broke: it may have reached the server, so it
+ * is not a not-sent message.
+ */
+export const REDIS_ERRORS: DriverErrorTable = {
+  connectionMessages:
+    /connection (closed|refused|lost|is closed)|not writeable|isn't writeable|enableOfflineQueue|Connection is closed|max retries per request/i,
+  notSentMessages: /not writeable|isn't writeable|enableOfflineQueue|Connection is closed/i,
+};
 
 /** Parses `redis://[user:pass@]host:port/db?prefix=...&connectTimeoutMs=...&passwordEnv=VAR`. */
 export function configFromUrl(url: string): BackendConfig {

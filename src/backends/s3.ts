@@ -13,13 +13,13 @@ import type {
   StoredValue,
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
-import { loadDriver } from '../core/driver.ts';
-import { classifyDriverError } from '../core/driver-errors.ts';
 import { CorruptValueError, OperationError } from '../core/errors.ts';
 import { inParallel } from '../core/in-parallel.ts';
 import { compareKeyPaths, isDirectChild, type KeyInput, splitPath } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, parseHeader } from './entry-record.ts';
+import { classifyDriverError } from './kit/driver-errors.ts';
+import { loadDriver } from './kit/load-driver.ts';
 
 /** Whether the server enforces `If-Match` / `If-None-Match` on writes. */
 export type S3ConditionalWrites = 'native' | 'none';

@@ -12,9 +12,9 @@ import type {
   PutOptions,
   StoredValue,
 } from './backend.ts';
-import { ConditionFailedError, OperationError, StorageError } from './errors.ts';
+import { CapacityError, ConditionFailedError, InvalidKeyError, OperationError, StorageError } from './errors.ts';
 import { isPlainObject, type JsonObject } from './json.ts';
-import { type KeyInput, type ParsedKey, parseKey, parsePrefix } from './keys.ts';
+import { type Key, type KeyInput, type ParsedKey, parseKey, parsePrefix } from './keys.ts';
 
 /** The checked options of a list call. */
 export interface ListPlan {
@@ -40,6 +40,11 @@ export abstract class BaseBackend implements Backend {
   abstract put(key: KeyInput, value: Uint8Array, options?: PutOptions): Promise<Meta>;
   abstract delete(key: KeyInput, options?: DeleteOptions): Promise<boolean>;
   abstract list(prefix?: KeyInput, options?: ListOptions): AsyncIterable<ListedEntry>;
+
+  /** Keys only; backends override this where the engine can list keys without metadata. */
+  async *keys(prefix?: KeyInput, options?: ListOptions): AsyncIterable<Key> {
+    for await (const entry of this.list(prefix, options)) yield entry.key;
+  }
   abstract clear(prefix?: KeyInput): Promise<number>;
   abstract info(): Promise<BackendInfo>;
   abstract toConfig(): BackendConfig;
@@ -78,15 +83,28 @@ export abstract class BaseBackend implements Backend {
     return this.#closed;
   }
 
+  /** Throws the typed "store is closed" error once `close()` was called. */
+  protected assertOpen(): void {
+    if (this.#closed) throw new OperationError('The store is closed', { backend: this.label });
+  }
+
   /** Validates a key (and that the store is open) before any I/O. */
   protected key(input: KeyInput): ParsedKey {
-    if (this.#closed) throw new OperationError('The store is closed', { backend: this.label });
-    return parseKey(input, this.label);
+    this.assertOpen();
+    const key = parseKey(input, this.label);
+    const max = this.capabilities.maxKeyBytes;
+    if (max !== undefined && key.path.length * 3 > max && Buffer.byteLength(key.path) > max) {
+      throw new InvalidKeyError(`Key is longer than this backend's ${max} UTF-8 bytes`, {
+        key: key.path,
+        backend: this.label,
+      });
+    }
+    return key;
   }
 
   /** Validates a prefix (empty means the whole store). */
   protected prefix(input: KeyInput | undefined): ParsedKey {
-    if (this.#closed) throw new OperationError('The store is closed', { backend: this.label });
+    this.assertOpen();
     return parsePrefix(input, this.label);
   }
 
@@ -104,6 +122,13 @@ export abstract class BaseBackend implements Backend {
     }
     if (options.attrs !== undefined && !isPlainObject(options.attrs)) {
       throw new OperationError('attrs must be a plain JSON object', { key: key.path, backend: this.label });
+    }
+    const maxValue = this.capabilities.maxValueBytes;
+    if (maxValue !== undefined && value.byteLength > maxValue) {
+      throw new CapacityError(`The value of ${value.byteLength} bytes exceeds this backend's limit of ${maxValue}`, {
+        key: key.path,
+        backend: this.label,
+      });
     }
     options.signal?.throwIfAborted();
     return key;

@@ -84,6 +84,20 @@ export interface Capabilities {
   readonly queryAttrs: boolean;
   /** `putMany` / `deleteMany` are all-or-nothing. */
   readonly atomicBatch: boolean;
+  /** Longest key the engine stores, in UTF-8 bytes of the `/`-joined key; longer keys fail with `InvalidKeyError`. */
+  readonly maxKeyBytes?: number | undefined;
+  /** Largest value the engine stores in one entry, in bytes; larger values fail with `CapacityError`. */
+  readonly maxValueBytes?: number | undefined;
+}
+
+/** What {@link Backend.compact} reclaimed. */
+export interface CompactReport {
+  /** Leftover entries or files removed (interrupted writes, stale temp files, orphaned slots). */
+  readonly removed: number;
+  /** Bytes of storage given back to the file system, where the engine can tell. */
+  readonly reclaimedBytes?: number | undefined;
+  /** Engine-specific details, e.g. the statement that ran. */
+  readonly details?: JsonObject | undefined;
 }
 
 /** Sizes and location of a store, for humans and dashboards; never contains a password. */
@@ -129,6 +143,11 @@ export interface Backend extends AsyncDisposable {
   delete(key: KeyInput, options?: DeleteOptions): Promise<boolean>;
   /** Streams entries strictly under `prefix` in key order (UTF-8 byte order of the `/`-joined key). */
   list(prefix?: KeyInput, options?: ListOptions): AsyncIterable<ListedEntry>;
+  /**
+   * Streams the keys strictly under `prefix`, in the order of {@link list}, without reading
+   * metadata where the engine allows (fs: directory reads; S3: ListObjectsV2; SQL: the key column).
+   */
+  keys(prefix?: KeyInput, options?: ListOptions): AsyncIterable<Key>;
   /** Reads many keys; results are in the order of `keys`. */
   getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]>;
   /** Writes many entries, in one transaction or round trip where the engine allows. */
@@ -141,6 +160,11 @@ export interface Backend extends AsyncDisposable {
   info(): Promise<BackendInfo>;
   /** A configuration that reopens this store through `openBackend`. */
   toConfig(): BackendConfig;
+  /**
+   * The one maintenance call, where the engine has one: gives back the space of deleted
+   * entries and removes leftovers of interrupted writes (SQL `VACUUM`, fs temp files, ...).
+   */
+  compact?(): Promise<CompactReport>;
   /** Releases files and connections. Further calls fail. */
   close(): Promise<void>;
 }

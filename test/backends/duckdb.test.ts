@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DuckdbBackend } from '../../src/backends/duckdb.ts';
+import { DuckdbBackend } from '../../src/backends/sql/duckdb.ts';
 import { openBackend } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { MysqlBackend } from '../../src/backends/mysql.ts';
+import { MysqlBackend } from '../../src/backends/sql/mysql.ts';
 import { ConnectionError, openBackend, StorageError } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';

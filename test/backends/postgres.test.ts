@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { PostgresBackend } from '../../src/backends/postgres.ts';
+import { PostgresBackend } from '../../src/backends/sql/postgres.ts';
 import { ConnectionError, openBackend, StorageError } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';

@@ -1,8 +1,8 @@
 import { afterAll } from 'vitest';
 import { LmdbBackend } from '../../src/backends/lmdb.ts';
-import { MysqlBackend } from '../../src/backends/mysql.ts';
-import { PostgresBackend } from '../../src/backends/postgres.ts';
 import { RedisBackend } from '../../src/backends/redis.ts';
+import { MysqlBackend } from '../../src/backends/sql/mysql.ts';
+import { PostgresBackend } from '../../src/backends/sql/postgres.ts';
 import type { Backend } from '../../src/index.ts';
 import { serviceSkipReason, uniqueName } from '../helpers/services.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsBackend } from '../../src/backends/fs/index.ts';
 import { MemoryBackend } from '../../src/backends/memory.ts';
-import { SqliteBackend } from '../../src/backends/sqlite.ts';
+import { SqliteBackend } from '../../src/backends/sql/sqlite.ts';
 import { createMemoStore, memoize, openBackend } from '../../src/index.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 import { runCasSuite } from './cas-suite.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadDriver } from '../../src/core/driver.ts';
+import { loadDriver } from '../../src/backends/kit/load-driver.ts';
 import { DriverMissingError, OperationError, openBackend, registeredBackendTypes } from '../../src/index.ts';
 
 describe('openBackend and drivers', () => {

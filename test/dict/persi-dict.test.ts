@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { FsBackend } from '../../src/backends/fs/index.ts';
 import { MemoryBackend } from '../../src/backends/memory.ts';
-import { SqliteBackend } from '../../src/backends/sqlite.ts';
+import { SqliteBackend } from '../../src/backends/sql/sqlite.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 import { runPersiDictSuite } from './persi-dict-suite.ts';
 

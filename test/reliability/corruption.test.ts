@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsBackend } from '../../src/backends/fs/index.ts';
-import { SqliteBackend } from '../../src/backends/sqlite.ts';
+import { SqliteBackend } from '../../src/backends/sql/sqlite.ts';
 import { type Backend, CorruptValueError } from '../../src/index.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 import { recordFigure, size } from './figures.ts';

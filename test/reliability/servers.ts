@@ -1,9 +1,9 @@
 import { FsBackend } from '../../src/backends/fs/index.ts';
 import { LmdbBackend } from '../../src/backends/lmdb.ts';
-import { MysqlBackend } from '../../src/backends/mysql.ts';
-import { PostgresBackend } from '../../src/backends/postgres.ts';
 import { RedisBackend } from '../../src/backends/redis.ts';
-import { SqliteBackend } from '../../src/backends/sqlite.ts';
+import { MysqlBackend } from '../../src/backends/sql/mysql.ts';
+import { PostgresBackend } from '../../src/backends/sql/postgres.ts';
+import { SqliteBackend } from '../../src/backends/sql/sqlite.ts';
 import type { Backend } from '../../src/index.ts';
 import { serviceSkipReason, uniqueName } from '../helpers/services.ts';
 import { tempDir } from '../helpers/temp-dir.ts';

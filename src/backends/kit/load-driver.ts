@@ -1,4 +1,4 @@
-import { DriverMissingError } from './errors.ts';
+import { DriverMissingError } from '../../core/errors.ts';
 
 /**
  * Loads an optional peer dependency on first use, so a backend's driver is only

@@ -1,5 +1,6 @@
-import type { BackendConfig } from '../core/backend.ts';
-import { intParam } from '../core/url.ts';
+import type { BackendConfig } from '../../core/backend.ts';
+import { intParam } from '../../core/url.ts';
+import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
 
 /** Connection options shared by the PostgreSQL and MySQL backends. */
 export interface SqlServerOptions {
@@ -21,15 +22,27 @@ export interface SqlServerOptions {
   echo?: boolean | ((sql: string) => void) | undefined;
 }
 
-/** The password given directly or through `passwordEnv`. */
-export function resolvePassword(options: SqlServerOptions): string | undefined {
-  return options.password ?? (options.passwordEnv ? process.env[options.passwordEnv] : undefined);
-}
+/** Option names of {@link SqlServerOptions}, for configs and URL parameters. */
+export const SQL_SERVER_OPTIONS = [
+  'host',
+  'port',
+  'user',
+  'password',
+  'passwordEnv',
+  'database',
+  'table',
+  'poolSize',
+  'connectTimeoutMs',
+  'echo',
+] as const;
+
+const URL_PARAMS = ['table', 'poolSize', 'connectTimeoutMs', 'echo', 'passwordEnv'];
 
 /** Parses `scheme://user:pass@host:port/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
 export function sqlServerConfigFromUrl(type: string, url: string, defaultPort: number): BackendConfig {
   const u = new URL(url);
   const params = u.searchParams;
+  checkKnownParams(params, URL_PARAMS, type);
   return {
     type,
     host: u.hostname || '127.0.0.1',
@@ -46,8 +59,9 @@ export function sqlServerConfigFromUrl(type: string, url: string, defaultPort: n
   };
 }
 
-/** The options a config describes. */
+/** The options a config describes; unknown fields are refused. */
 export function sqlServerOptionsFromConfig(config: BackendConfig): SqlServerOptions {
+  checkKnownOptions(config, SQL_SERVER_OPTIONS, config.type);
   return {
     host: config.host as string | undefined,
     port: config.port as number | undefined,
@@ -79,12 +93,4 @@ export function sqlServerConfig(
     passwordEnv: options.passwordEnv,
     echo: options.echo === true ? true : undefined,
   };
-}
-
-/** Logs one statement when `echo` asks for it (whitespace collapsed, no parameters). */
-export function echoStatement(echo: SqlServerOptions['echo'], label: string, sql: string): void {
-  if (!echo) return;
-  const line = sql.replace(/\s+/g, ' ').trim();
-  if (typeof echo === 'function') echo(line);
-  else process.stderr.write(`[stowage ${label}] ${line}\n`);
 }

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { classifyDriverError } from '../../src/core/driver-errors.ts';
+import { classifyDriverError } from '../../src/backends/kit/driver-errors.ts';
+import { REDIS_ERRORS } from '../../src/backends/redis.ts';
 import { ConnectionError, OperationError, UnknownOutcomeError } from '../../src/index.ts';
 
-const context = { backend: 'redis://127.0.0.1:6379/0', what: 'put', key: 'k', secrets: ['hunter2'] };
+const context = {
+  backend: 'redis://127.0.0.1:6379/0',
+  what: 'put',
+  key: 'k',
+  secrets: ['hunter2'],
+  table: REDIS_ERRORS,
+};
 
 describe('driver error classification', () => {
   it('reports a command refused while disconnected as ConnectionError, even for writes (it was never sent)', () => {

@@ -1,0 +1,34 @@
+import { OperationError } from '../../core/errors.ts';
+
+/**
+ * Refuses options a backend does not know, so a typo (`poolsize`) or an option of
+ * another engine never passes silently. `type` is always allowed in configs.
+ */
+export function checkKnownOptions(
+  given: Readonly<Record<string, unknown>>,
+  known: readonly string[],
+  backend: string,
+  what = 'option',
+): void {
+  for (const name of Object.keys(given)) {
+    if (name === 'type' || given[name] === undefined || known.includes(name)) continue;
+    throw new OperationError(`Unknown ${what} '${name}' for the ${backend} backend (known: ${known.join(', ')})`, {
+      backend,
+    });
+  }
+}
+
+/** Refuses query parameters of a store URL that the backend does not know. */
+export function checkKnownParams(params: URLSearchParams, known: readonly string[], backend: string): void {
+  const given: Record<string, string> = {};
+  for (const name of params.keys()) given[name] = '';
+  checkKnownOptions(given, known, backend, 'URL parameter');
+}
+
+/** The password given directly, or read from the environment variable `passwordEnv` names. */
+export function passwordFrom(options: {
+  password?: string | undefined;
+  passwordEnv?: string | undefined;
+}): string | undefined {
+  return options.password ?? (options.passwordEnv ? process.env[options.passwordEnv] : undefined);
+}

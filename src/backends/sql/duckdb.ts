@@ -1,0 +1,177 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type * as Duck from '@duckdb/node-api';
+import type { BackendConfig, Capabilities } from '../../core/backend.ts';
+import { ConnectionError, OperationError, StorageError } from '../../core/errors.ts';
+import { checkIdentifier } from '../../core/identifiers.ts';
+import { parseLocalUrl } from '../../core/url.ts';
+import { classifyDriverError } from '../kit/driver-errors.ts';
+import { loadDriver } from '../kit/load-driver.ts';
+import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
+import { SerialQueue } from '../kit/serial-queue.ts';
+import type { SqlDialect, SqlRow, SqlRunner } from './dialect.ts';
+import { echoingRunner, type SqlEcho } from './echo.ts';
+import { plainBytes } from './rows.ts';
+import { SqlBackend } from './sql-backend.ts';
+import { onConflictUpdate } from './statements.ts';
+
+/** Options of {@link DuckdbBackend}. */
+export interface DuckdbBackendOptions {
+  /** Database file, or `:memory:`. Parent directories are created. */
+  path: string;
+  /** Table holding the entries (default `stowage`). */
+  table?: string | undefined;
+  /** Log each SQL statement (never its parameters) with this function, or to stderr when `true`. */
+  echo?: SqlEcho;
+}
+
+const OPTIONS = ['path', 'table', 'echo'];
+
+// DuckDB lets one process open a database file for writing, so "multi-process" is false
+// and conditional writes are atomic because this process's one connection runs them in order.
+const CAPABILITIES: Capabilities = {
+  persistent: true,
+  atomicConditionalWrite: true,
+  multiProcess: false,
+  queryAttrs: true,
+  atomicBatch: true,
+};
+
+// A storage library must never fetch code at run time: DuckDB would otherwise download
+// an extension when pointed at, say, a SQLite file.
+const INSTANCE_OPTIONS = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
+
+function duckdbDialect(duck: typeof Duck): SqlDialect {
+  return {
+    type: 'duckdb',
+    capabilities: CAPABILITIES,
+    keyColumn: 'key',
+    quote: (name) => `"${name}"`,
+    placeholder: (n) => `$${n}`,
+    createTable: (table) => `CREATE TABLE IF NOT EXISTS "${table}" (
+      key VARCHAR PRIMARY KEY,
+      etag VARCHAR NOT NULL,
+      size BIGINT NOT NULL,
+      checksum BIGINT NOT NULL,
+      created_at BIGINT NOT NULL,
+      modified_at BIGINT NOT NULL,
+      attrs JSON NOT NULL,
+      value BLOB NOT NULL
+    )`,
+    upsertClause: onConflictUpdate('key'),
+    ignoreDuplicateClause: ' ON CONFLICT (key) DO NOTHING',
+    isDuplicateKey: (error) =>
+      /Duplicate key|PRIMARY KEY or UNIQUE constraint/i.test(String((error as Error)?.message)),
+    returning: true,
+    directChild: (param) => `strpos(substr(key, ${param}), '/') = 0`,
+    childStart: (prefix) => (prefix ? [...prefix].length + 2 : 1),
+    attrFilter: (where, bind) => `json_contains(attrs, ${bind(JSON.stringify(where))})`,
+    bindValue: (value) => duck.blobValue(value),
+    keyOf: (raw) => raw as string,
+    valueOf: plainBytes,
+    compactStatements: () => ['CHECKPOINT'],
+    batch: { rows: 500, bytes: 64 * 1024 * 1024 },
+    classify: (error, context) => classifyDriverError(error, { ...context, secrets: [] }),
+  };
+}
+
+/** One connection, one statement at a time: DuckDB connections are not safe to share. */
+function connectionRunner(instance: Duck.DuckDBInstance, conn: Duck.DuckDBConnection): SqlRunner {
+  const queue = new SerialQueue();
+  const direct: SqlRunner = {
+    all: async (sql, params) =>
+      (await conn.runAndReadAll(sql, params as Duck.DuckDBValue[])).getRowObjectsJS() as unknown as SqlRow[],
+    run: async (sql, params) => (await conn.run(sql, params as Duck.DuckDBValue[])).rowsChanged,
+    transaction: (fn) => fn(direct),
+    close: async () => undefined,
+  };
+  return {
+    all: (sql, params) => queue.run(() => direct.all(sql, params)),
+    run: (sql, params) => queue.run(() => direct.run(sql, params)),
+    transaction: (fn) =>
+      queue.run(async () => {
+        await conn.run('BEGIN TRANSACTION');
+        try {
+          const result = await fn(direct);
+          await conn.run('COMMIT');
+          return result;
+        } catch (error) {
+          await conn.run('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      }),
+    close: () =>
+      queue.run(async () => {
+        conn.closeSync();
+        instance.closeSync();
+      }),
+  };
+}
+
+/**
+ * DuckDB through `@duckdb/node-api`: the columnar engine the seeds' DatabaseStorage
+ * supports, handy when results are later analysed with SQL. One table, keys ordered
+ * bytewise, attrs as JSON (`where` becomes `json_contains`).
+ *
+ * @example
+ * ```ts
+ * const store = await DuckdbBackend.open({ path: './.stowage/results.duckdb' });
+ * ```
+ */
+export class DuckdbBackend extends SqlBackend {
+  /** Opens (and creates if needed) a DuckDB store. */
+  static async open(options: DuckdbBackendOptions): Promise<DuckdbBackend> {
+    checkKnownOptions(options as unknown as Record<string, unknown>, OPTIONS, 'duckdb');
+    const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'duckdb');
+    const path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
+    const duck = await loadDriver<typeof Duck>('@duckdb/node-api', 'duckdb');
+    const label = `duckdb:${path}${table === 'stowage' ? '' : `?table=${table}`}`;
+    const dialect = duckdbDialect(duck);
+    let runner: SqlRunner;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      const instance = await duck.DuckDBInstance.create(path, INSTANCE_OPTIONS);
+      const conn = await instance.connect();
+      runner = echoingRunner(connectionRunner(instance, conn), options.echo, label);
+      await runner.run(dialect.createTable(table), []);
+    } catch (error) {
+      if (error instanceof StorageError) throw error;
+      throw new ConnectionError(`Cannot open DuckDB database: ${(error as Error).message}`, {
+        backend: label,
+        cause: error,
+      });
+    }
+    return new DuckdbBackend({
+      dialect,
+      runner,
+      table,
+      label,
+      location: path,
+      config: { type: 'duckdb', path, table, echo: options.echo === true ? true : undefined },
+      details: {},
+    });
+  }
+}
+
+/** Parses `duckdb:///abs/path.duckdb`, `duckdb:./rel.duckdb` or `duckdb::memory:`, with `?table=&echo=true`. */
+export function configFromUrl(url: string): BackendConfig {
+  const { path, params } = parseLocalUrl(url);
+  if (path === '') throw new OperationError(`A duckdb URL needs a path: ${url}`);
+  checkKnownParams(params, ['table', 'echo'], 'duckdb');
+  return {
+    type: 'duckdb',
+    path: path === ':memory:' ? ':memory:' : resolve(path),
+    table: params.get('table') ?? undefined,
+    echo: params.get('echo') === 'true' ? true : undefined,
+  };
+}
+
+/** Opens a DuckDB store from its config. */
+export async function openFromConfig(config: BackendConfig): Promise<DuckdbBackend> {
+  checkKnownOptions(config, OPTIONS, 'duckdb');
+  return DuckdbBackend.open({
+    path: String(config.path),
+    table: config.table as string | undefined,
+    echo: config.echo as boolean | undefined,
+  });
+}

@@ -1,0 +1,192 @@
+import type * as MySql from 'mysql2/promise';
+import type { BackendConfig, Capabilities } from '../../core/backend.ts';
+import { CapacityError } from '../../core/errors.ts';
+import { checkIdentifier } from '../../core/identifiers.ts';
+import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
+import { loadDriver } from '../kit/load-driver.ts';
+import { passwordFrom } from '../kit/options.ts';
+import type { SqlDialect, SqlRow, SqlRunner } from './dialect.ts';
+import { echoingRunner } from './echo.ts';
+import { plainBytes } from './rows.ts';
+import {
+  type SqlServerOptions,
+  sqlServerConfig,
+  sqlServerConfigFromUrl,
+  sqlServerOptionsFromConfig,
+} from './server-options.ts';
+import { SqlBackend } from './sql-backend.ts';
+
+/** Options of {@link MysqlBackend}. */
+export type MysqlBackendOptions = SqlServerOptions;
+
+/** InnoDB's largest index key: keys are stored as their UTF-8 bytes in a VARBINARY primary key. */
+export const MYSQL_MAX_KEY_BYTES = 3072;
+
+const CAPABILITIES: Capabilities = {
+  persistent: true,
+  atomicConditionalWrite: true,
+  multiProcess: true,
+  queryAttrs: true,
+  atomicBatch: true,
+  maxKeyBytes: MYSQL_MAX_KEY_BYTES,
+};
+
+// Room left in a packet for the statement and the other columns of a single-row write.
+const PACKET_OVERHEAD = 64 * 1024;
+
+const MYSQL_ERRORS: DriverErrorTable = {
+  connectionCodes: new Set(['PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'PROTOCOL_SEQUENCE_TIMEOUT']),
+  notSentCodes: new Set(['ER_CON_COUNT_ERROR']),
+  connectionMessages: /connection (closed|lost)|Connection lost|closed state/i,
+};
+const CAPACITY_CODES = new Set(['ER_NET_PACKET_TOO_LARGE', 'ER_RECORD_FILE_FULL', 'ER_DISK_FULL']);
+
+function mysqlDialect(secrets: readonly (string | undefined)[], address: string): SqlDialect {
+  return {
+    type: 'mysql',
+    capabilities: CAPABILITIES,
+    // `key` is reserved in MySQL.
+    keyColumn: '`k`',
+    quote: (name) => `\`${name}\``,
+    placeholder: () => '?',
+    // VARBINARY keys order by bytes, so prefixes are range scans on the primary key.
+    createTable: (table) => `CREATE TABLE IF NOT EXISTS \`${table}\` (
+      \`k\` VARBINARY(${MYSQL_MAX_KEY_BYTES}) NOT NULL PRIMARY KEY,
+      etag VARCHAR(64) NOT NULL,
+      size BIGINT NOT NULL,
+      checksum BIGINT NOT NULL,
+      created_at BIGINT NOT NULL,
+      modified_at BIGINT NOT NULL,
+      attrs JSON NOT NULL,
+      value LONGBLOB NOT NULL
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+    upsertClause: `ON DUPLICATE KEY UPDATE ${['etag', 'size', 'checksum', 'modified_at', 'attrs', 'value']
+      .map((c) => `${c} = VALUES(${c})`)
+      .join(', ')}`,
+    // INSERT IGNORE would also turn other errors (truncation) into warnings.
+    ignoreDuplicateClause: undefined,
+    isDuplicateKey: (error) => (error as { code?: string } | null)?.code === 'ER_DUP_ENTRY',
+    returning: false,
+    // On binary strings LOCATE counts bytes.
+    directChild: (param) => `LOCATE('/', \`k\`, ${param}) = 0`,
+    childStart: (prefix) => (prefix ? Buffer.byteLength(prefix) + 2 : 1),
+    attrFilter: (where, bind) => `JSON_CONTAINS(attrs, ${bind(JSON.stringify(where))})`,
+    bindValue: (value) => Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+    keyOf: (raw) => (typeof raw === 'string' ? raw : (raw as Buffer).toString('utf8')),
+    valueOf: plainBytes,
+    compactStatements: (table) => [`OPTIMIZE TABLE \`${table}\``],
+    // A multi-row statement goes through query(), which sends blobs hex-escaped: 4 MB
+    // of values stays under the 16 MB max_allowed_packet default.
+    batch: { rows: 500, bytes: 4 * 1024 * 1024 },
+    classify: (error, context) => {
+      const code = (error as { code?: string } | null)?.code ?? '';
+      if (CAPACITY_CODES.has(code)) {
+        return new CapacityError(`${context.what}: the server refused the size (${(error as Error).message})`, {
+          key: context.key,
+          backend: context.backend,
+        });
+      }
+      return classifyDriverError(error, { ...context, secrets, address, table: MYSQL_ERRORS });
+    },
+  };
+}
+
+// Prepared statements (execute) send values in binary, so a 10 MB blob stays 10 MB on
+// the wire; statements with many parameters (batches) go through query(), so the
+// server's prepared-statement cache is not filled with one entry per batch size.
+const MAX_PREPARED_PARAMS = 16;
+
+function poolRunner(pool: MySql.Pool): SqlRunner {
+  const on = (conn: MySql.Pool | MySql.PoolConnection): SqlRunner => {
+    const send = (sql: string, params: readonly unknown[]) =>
+      params.length > MAX_PREPARED_PARAMS
+        ? conn.query(sql, params as unknown[])
+        : conn.execute(sql, params as MySql.ExecuteValues);
+    return {
+      all: async (sql, params) => (await send(sql, params))[0] as SqlRow[],
+      run: async (sql, params) => ((await send(sql, params))[0] as MySql.ResultSetHeader).affectedRows,
+      transaction: (fn) => transaction(fn),
+      close: async () => undefined,
+    };
+  };
+  const transaction = async <T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> => {
+    const conn = await pool.getConnection();
+    try {
+      await conn.beginTransaction();
+      const result = await fn(on(conn));
+      await conn.commit();
+      return result;
+    } catch (error) {
+      await conn.rollback().catch(() => undefined);
+      throw error;
+    } finally {
+      conn.release();
+    }
+  };
+  return { ...on(pool), close: () => pool.end() };
+}
+
+/**
+ * MySQL or MariaDB through a `mysql2` pool. Keys live in a `VARBINARY` primary key, so
+ * they order by bytes and prefixes are range scans; attrs are JSON (`where` becomes
+ * `JSON_CONTAINS`), values `LONGBLOB`. Conditional writes are single statements.
+ * Values are bounded by the server's `max_allowed_packet`, read at open and declared
+ * as `capabilities.maxValueBytes`.
+ *
+ * @example
+ * ```ts
+ * const store = await MysqlBackend.open({ host: '127.0.0.1', user: 'root', database: 'test' });
+ * ```
+ */
+export class MysqlBackend extends SqlBackend {
+  /** Connects, and creates the table on first use. */
+  static async open(options: MysqlBackendOptions): Promise<MysqlBackend> {
+    const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'mysql');
+    const full = { ...options, table, host: options.host ?? '127.0.0.1', port: options.port ?? 3306 };
+    const password = passwordFrom(options);
+    const mysql = await loadDriver<{ default: typeof MySql }>('mysql2/promise', 'mysql');
+    const pool = mysql.default.createPool({
+      host: full.host,
+      port: full.port,
+      user: full.user,
+      password,
+      database: full.database,
+      connectionLimit: full.poolSize ?? 5,
+      connectTimeout: full.connectTimeoutMs ?? 5000,
+      charset: 'utf8mb4',
+      supportBigNumbers: true,
+    });
+    const label = `mysql://${full.user ? `${full.user}@` : ''}${full.host}:${full.port}/${full.database ?? ''}?table=${table}`;
+    const dialect = mysqlDialect([password], `${full.host}:${full.port}`);
+    const runner = echoingRunner(poolRunner(pool), full.echo, label);
+    let packet: number;
+    try {
+      await runner.run(dialect.createTable(table), []);
+      const rows = await runner.all('SELECT @@max_allowed_packet AS packet', []);
+      packet = Number(rows[0]?.packet ?? 16 * 1024 * 1024);
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw dialect.classify(error, { what: 'open', write: true, backend: label });
+    }
+    return new MysqlBackend({
+      dialect,
+      runner,
+      table,
+      label,
+      location: label,
+      config: sqlServerConfig('mysql', full),
+      details: { poolSize: full.poolSize ?? 5, maxAllowedPacket: packet },
+      capabilities: { maxValueBytes: packet - PACKET_OVERHEAD },
+    });
+  }
+}
+
+/** Parses `mysql://user:pass@host:3306/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
+export function configFromUrl(url: string): BackendConfig {
+  return sqlServerConfigFromUrl('mysql', url, 3306);
+}
+
+/** Opens a store from its config. */
+export async function openFromConfig(config: BackendConfig): Promise<MysqlBackend> {
+  return MysqlBackend.open(sqlServerOptionsFromConfig(config));
+}

@@ -1,0 +1,159 @@
+import type * as Pg from 'pg';
+import type { BackendConfig, Capabilities } from '../../core/backend.ts';
+import { checkIdentifier } from '../../core/identifiers.ts';
+import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
+import { loadDriver } from '../kit/load-driver.ts';
+import { passwordFrom } from '../kit/options.ts';
+import type { SqlDialect, SqlRow, SqlRunner } from './dialect.ts';
+import { echoingRunner } from './echo.ts';
+import { plainBytes } from './rows.ts';
+import {
+  type SqlServerOptions,
+  sqlServerConfig,
+  sqlServerConfigFromUrl,
+  sqlServerOptionsFromConfig,
+} from './server-options.ts';
+import { SqlBackend } from './sql-backend.ts';
+import { onConflictUpdate } from './statements.ts';
+
+/** Options of {@link PostgresBackend}. */
+export type PostgresBackendOptions = SqlServerOptions;
+
+const CAPABILITIES: Capabilities = {
+  persistent: true,
+  atomicConditionalWrite: true,
+  multiProcess: true,
+  queryAttrs: true,
+  atomicBatch: true,
+  // bytea's limit.
+  maxValueBytes: 1024 * 1024 * 1024 - 1,
+};
+
+// SQLSTATEs of a lost or refused server; 57P03 and 08001 happen before anything is sent.
+const PG_ERRORS: DriverErrorTable = {
+  connectionCodes: new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']),
+  notSentCodes: new Set(['57P03', '08001']),
+  connectionMessages:
+    /Connection terminated|connection (closed|refused|lost)|Client was closed|Connection is closed|timeout exceeded when trying to connect/i,
+  notSentMessages: /timeout exceeded when trying to connect|cannot connect/i,
+};
+
+function postgresDialect(secrets: readonly (string | undefined)[], address: string): SqlDialect {
+  return {
+    type: 'postgres',
+    capabilities: CAPABILITIES,
+    keyColumn: 'key',
+    quote: (name) => `"${name}"`,
+    placeholder: (n) => `$${n}`,
+    // COLLATE "C" orders keys by bytes, so prefixes are range scans on the primary key.
+    createTable: (table) => `CREATE TABLE IF NOT EXISTS "${table}" (
+      key TEXT COLLATE "C" PRIMARY KEY,
+      etag TEXT NOT NULL,
+      size BIGINT NOT NULL,
+      checksum BIGINT NOT NULL,
+      created_at BIGINT NOT NULL,
+      modified_at BIGINT NOT NULL,
+      attrs JSONB NOT NULL,
+      value BYTEA NOT NULL
+    )`,
+    upsertClause: onConflictUpdate('key'),
+    ignoreDuplicateClause: ' ON CONFLICT (key) DO NOTHING',
+    isDuplicateKey: (error) => (error as { code?: string } | null)?.code === '23505',
+    returning: true,
+    directChild: (param) => `strpos(substr(key, ${param}), '/') = 0`,
+    childStart: (prefix) => (prefix ? [...prefix].length + 2 : 1),
+    attrFilter: (where, bind) => `attrs @> ${bind(JSON.stringify(where))}::jsonb`,
+    bindValue: (value) => value,
+    keyOf: (raw) => raw as string,
+    valueOf: plainBytes,
+    compactStatements: (table) => [`VACUUM ANALYZE "${table}"`],
+    batch: { rows: 500, bytes: 64 * 1024 * 1024 },
+    classify: (error, context) => classifyDriverError(error, { ...context, secrets, address, table: PG_ERRORS }),
+  };
+}
+
+function poolRunner(pool: Pg.Pool): SqlRunner {
+  const on = (client: Pg.Pool | Pg.PoolClient): SqlRunner => ({
+    all: async (sql, params) => (await client.query(sql, params as unknown[])).rows as SqlRow[],
+    run: async (sql, params) => (await client.query(sql, params as unknown[])).rowCount ?? 0,
+    transaction: (fn) => transaction(fn),
+    close: async () => undefined,
+  });
+  const transaction = async <T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(on(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+  return { ...on(pool), close: () => pool.end() };
+}
+
+/**
+ * PostgreSQL through a `pg` pool: one table with a `COLLATE "C"` primary key (byte
+ * order, range scans for prefixes), `jsonb` attrs (`where` becomes `@>`), `bytea`
+ * values. Conditional writes are single statements checked by their row count.
+ *
+ * @example
+ * ```ts
+ * const store = await PostgresBackend.open({ host: '127.0.0.1', user: 'postgres', database: 'test' });
+ * ```
+ */
+export class PostgresBackend extends SqlBackend {
+  /** Connects, and creates the table on first use. */
+  static async open(options: PostgresBackendOptions): Promise<PostgresBackend> {
+    const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'postgres');
+    const full = { ...options, table, host: options.host ?? '127.0.0.1', port: options.port ?? 5432 };
+    const password = passwordFrom(options);
+    const pg = await loadDriver<{ default: typeof Pg }>('pg', 'postgres');
+    const pool = new pg.default.Pool({
+      host: full.host,
+      port: full.port,
+      user: full.user,
+      password,
+      database: full.database,
+      max: full.poolSize ?? 5,
+      connectionTimeoutMillis: full.connectTimeoutMs ?? 5000,
+    });
+    // An idle client losing its connection (server restart) must not crash the process.
+    pool.on('error', () => undefined);
+    const label = `postgres://${full.user ? `${full.user}@` : ''}${full.host}:${full.port}/${full.database ?? ''}?table=${table}`;
+    const dialect = postgresDialect([password], `${full.host}:${full.port}`);
+    const runner = echoingRunner(poolRunner(pool), full.echo, label);
+    try {
+      await runner.run(dialect.createTable(table), []);
+    } catch (error) {
+      // Two processes creating the same table at once: the loser sees a duplicate type.
+      if (!/already exists|duplicate key/.test(String((error as Error).message))) {
+        await pool.end().catch(() => undefined);
+        throw dialect.classify(error, { what: 'open', write: true, backend: label });
+      }
+    }
+    return new PostgresBackend({
+      dialect,
+      runner,
+      table,
+      label,
+      location: label,
+      config: sqlServerConfig('postgres', full),
+      details: { poolSize: full.poolSize ?? 5 },
+    });
+  }
+}
+
+/** Parses `postgres://user:pass@host:5432/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
+export function configFromUrl(url: string): BackendConfig {
+  return sqlServerConfigFromUrl('postgres', url, 5432);
+}
+
+/** Opens a store from its config. */
+export async function openFromConfig(config: BackendConfig): Promise<PostgresBackend> {
+  return PostgresBackend.open(sqlServerOptionsFromConfig(config));
+}

@@ -1,0 +1,360 @@
+import type {
+  BackendConfig,
+  BackendInfo,
+  Capabilities,
+  CompactReport,
+  DeleteOptions,
+  ListedEntry,
+  ListOptions,
+  Meta,
+  PutManyEntry,
+  PutOptions,
+  StoredValue,
+} from '../../core/backend.ts';
+import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
+import { StorageError } from '../../core/errors.ts';
+import type { JsonObject } from '../../core/json.ts';
+import { type Key, type KeyInput, prefixRange, splitPath } from '../../core/keys.ts';
+import { makeMeta, verifyValue } from '../../core/meta.ts';
+import type { SqlDialect, SqlRow, SqlRunner } from './dialect.ts';
+import { chunkRows, lastPerKey, type SqlMetaRow, sqlRowMeta } from './rows.ts';
+import { type SqlStatements, sqlStatements } from './statements.ts';
+
+/** Rows read per page of a listing, so no statement or cursor stays open across awaits. */
+const PAGE = 500;
+
+/** What a dialect module hands to {@link SqlBackend} once its connection is open. */
+export interface SqlBackendSetup {
+  readonly dialect: SqlDialect;
+  readonly runner: SqlRunner;
+  /** The validated table name. */
+  readonly table: string;
+  /** Password-free label used in errors. */
+  readonly label: string;
+  /** Where the data lives, for `info()` (a path, or the label of a server). */
+  readonly location: string;
+  /** What `toConfig()` returns (never a password). */
+  readonly config: BackendConfig;
+  /** Engine details for `info()` (driver, pool size, ...). */
+  readonly details: JsonObject;
+  /** Overrides of the dialect's capabilities measured at open (e.g. the server's packet limit). */
+  readonly capabilities?: Partial<Capabilities> | undefined;
+}
+
+interface PreparedRow {
+  readonly path: string;
+  readonly value: Uint8Array;
+  readonly meta: Meta;
+}
+
+/**
+ * The one implementation of the backend contract over SQL: a table of (key, metadata,
+ * value) rows, conditional writes as single statements checked by their changed-row
+ * count, listings as range scans on the primary key read in pages. Engines differ only
+ * in their {@link SqlDialect}; see `sqlite.ts`, `postgres.ts`, `mysql.ts`, `duckdb.ts`.
+ */
+export class SqlBackend extends BaseBackend {
+  readonly capabilities: Capabilities;
+  readonly label: string;
+  readonly #d: SqlDialect;
+  readonly #r: SqlRunner;
+  readonly #q: SqlStatements;
+  readonly #setup: SqlBackendSetup;
+
+  /** Wraps an open connection; dialect modules call this after creating the table. */
+  constructor(setup: SqlBackendSetup) {
+    super();
+    this.#setup = setup;
+    this.#d = setup.dialect;
+    this.#r = setup.runner;
+    this.label = setup.label;
+    this.capabilities = { ...setup.dialect.capabilities, ...setup.capabilities };
+    this.#q = sqlStatements(setup.dialect, setup.table);
+  }
+
+  /** The table holding the entries. */
+  get table(): string {
+    return this.#setup.table;
+  }
+
+  async get(input: KeyInput): Promise<StoredValue | undefined> {
+    const { path } = this.key(input);
+    const rows = await this.#all('get', this.#q.get, [path], path);
+    return this.#stored(rows[0], path);
+  }
+
+  async stat(input: KeyInput): Promise<Meta | undefined> {
+    const { path } = this.key(input);
+    const rows = await this.#all('stat', this.#q.stat, [path], path);
+    return rows[0] ? sqlRowMeta(rows[0] as unknown as SqlMetaRow) : undefined;
+  }
+
+  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+    const { path } = this.checkPut(input, value, options);
+    const meta = makeMeta(value, copyAttrs(options.attrs));
+    try {
+      const createdAt = await this.#write(this.#r, path, value, meta, options);
+      return createdAt === meta.createdAt ? meta : { ...meta, createdAt };
+    } catch (error) {
+      throw this.#error(error, 'put', path, true);
+    }
+  }
+
+  /** One write on `runner`; resolves the row's `created_at`. */
+  async #write(runner: SqlRunner, path: string, value: Uint8Array, meta: Meta, options: PutOptions): Promise<number> {
+    const d = this.#d;
+    const attrs = JSON.stringify(meta.attrs);
+    const bound = d.bindValue(value);
+    if (options.ifMatch !== undefined) {
+      const params = [meta.etag, meta.size, meta.checksum, meta.modifiedAt, attrs, bound, path, options.ifMatch];
+      if (d.returning) {
+        const rows = await runner.all(this.#q.updateIfMatch, params);
+        if (!rows[0]) throw this.conditionFailed(path, await this.#etagOf(runner, path), options);
+        return Number(rows[0].created_at);
+      }
+      if ((await runner.run(this.#q.updateIfMatch, params)) === 0) {
+        throw this.conditionFailed(path, await this.#etagOf(runner, path), options);
+      }
+      return this.#createdAt(runner, path, meta);
+    }
+    const params = [path, meta.etag, meta.size, meta.checksum, meta.createdAt, meta.modifiedAt, attrs, bound];
+    if (options.ifAbsent) {
+      let inserted: boolean;
+      try {
+        inserted = (await runner.run(this.#q.insertIfAbsent, params)) > 0;
+      } catch (error) {
+        if (!d.isDuplicateKey(error)) throw error;
+        inserted = false;
+      }
+      if (!inserted) throw this.conditionFailed(path, await this.#etagOf(runner, path), options);
+      return meta.createdAt;
+    }
+    if (d.returning) {
+      const rows = await runner.all(this.#q.upsert, params);
+      return Number(rows[0]?.created_at ?? meta.createdAt);
+    }
+    await runner.run(this.#q.upsert, params);
+    return this.#createdAt(runner, path, meta);
+  }
+
+  // Without RETURNING, created_at is read back with our own ETag, so the answer is ours.
+  async #createdAt(runner: SqlRunner, path: string, meta: Meta): Promise<number> {
+    const rows = await runner.all(this.#q.createdAt, [path, meta.etag]);
+    return rows[0] ? Number(rows[0].created_at) : meta.createdAt;
+  }
+
+  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+    const { path } = this.key(input);
+    try {
+      if (options.ifMatch === undefined) return (await this.#r.run(this.#q.delete, [path])) > 0;
+      if ((await this.#r.run(this.#q.deleteIfMatch, [path, options.ifMatch])) > 0) return true;
+      throw this.conditionFailed(path, await this.#etagOf(this.#r, path), options);
+    } catch (error) {
+      throw this.#error(error, 'delete', path, true);
+    }
+  }
+
+  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+    const plan = this.planList(prefixInput, options);
+    for await (const row of this.#pages(plan, this.#q.metaColumns)) {
+      yield { key: splitPath(this.#d.keyOf(row.k)), meta: sqlRowMeta(row as unknown as SqlMetaRow) };
+    }
+  }
+
+  override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
+    const plan = this.planList(prefixInput, options);
+    for await (const row of this.#pages(plan, this.#q.keyColumn)) yield splitPath(this.#d.keyOf(row.k));
+  }
+
+  /** Rows of a listing, read a page at a time with the last key as the exclusive cursor. */
+  async *#pages(plan: ListPlan, columns: string): AsyncIterable<SqlRow> {
+    const d = this.#d;
+    const k = d.keyColumn;
+    const { lower, upper } = prefixRange(plan.prefix.path);
+    const params: unknown[] = [];
+    const bind = (value: unknown): string => d.placeholder(params.push(value));
+    const conditions = [`${k} >= ${bind(lower)}`, `${k} > ${bind(plan.after ?? '')}`];
+    const cursorAt = 1;
+    if (upper !== undefined) conditions.push(`${k} < ${bind(upper)}`);
+    if (!plan.recursive) conditions.push(d.directChild(bind(d.childStart(plan.prefix.path))));
+    if (plan.where && Object.keys(plan.where).length > 0) conditions.push(d.attrFilter(plan.where, bind));
+    const limit = bind(0);
+    const limitAt = params.length - 1;
+    const sql = `SELECT ${columns} FROM ${this.#q.table} WHERE ${conditions.join(' AND ')} ORDER BY ${k} LIMIT ${limit}`;
+    let remaining = plan.limit;
+    while (remaining > 0) {
+      const take = Math.min(PAGE, remaining);
+      params[limitAt] = take;
+      const rows = await this.#all('list', sql, params);
+      for (const row of rows) yield row;
+      remaining -= rows.length;
+      if (rows.length < take) return;
+      params[cursorAt] = d.keyOf((rows[rows.length - 1] as SqlRow).k);
+    }
+  }
+
+  override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
+    const paths = keys.map((k) => this.key(k).path);
+    const unique = [...new Set(paths)];
+    const found = new Map<string, SqlRow>();
+    for (let i = 0; i < unique.length; i += this.#d.batch.rows) {
+      const chunk = unique.slice(i, i + this.#d.batch.rows);
+      for (const row of await this.#all('getMany', this.#q.getIn(chunk.length), chunk)) {
+        found.set(this.#d.keyOf(row.k), row);
+      }
+    }
+    return paths.map((path) => this.#stored(found.get(path), path));
+  }
+
+  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+    const prepared: PreparedRow[] = entries.map((e) => ({
+      path: this.checkPut(e.key, e.value, { attrs: e.attrs }).path,
+      value: e.value,
+      meta: makeMeta(e.value, copyAttrs(e.attrs)),
+    }));
+    if (prepared.length === 0) return [];
+    const created = new Map<string, number>();
+    try {
+      await this.#r.transaction(async (tx) => {
+        for (const chunk of chunkRows(lastPerKey(prepared), this.#d.batch)) {
+          for (const [path, at] of await this.#upsertRows(tx, chunk)) created.set(path, at);
+        }
+      });
+    } catch (error) {
+      throw this.#error(error, 'putMany', undefined, true);
+    }
+    return prepared.map((p) => {
+      const at = created.get(p.path);
+      return at === undefined || at === p.meta.createdAt ? p.meta : { ...p.meta, createdAt: at };
+    });
+  }
+
+  /** One multi-row upsert; resolves each key's `created_at`. */
+  async #upsertRows(tx: SqlRunner, rows: readonly PreparedRow[]): Promise<[string, number][]> {
+    const d = this.#d;
+    const params: unknown[] = [];
+    for (const { path, value, meta: m } of rows) {
+      params.push(
+        path,
+        m.etag,
+        m.size,
+        m.checksum,
+        m.createdAt,
+        m.modifiedAt,
+        JSON.stringify(m.attrs),
+        d.bindValue(value),
+      );
+    }
+    const sql = this.#q.upsertMany(rows.length);
+    let back: SqlRow[];
+    if (d.returning) {
+      back = await tx.all(sql, params);
+    } else {
+      await tx.run(sql, params);
+      back = await tx.all(
+        this.#q.createdAtIn(rows.length),
+        rows.map((r) => r.path),
+      );
+    }
+    return back.map((row) => [d.keyOf(row.k), Number(row.created_at)]);
+  }
+
+  override async deleteMany(keys: readonly KeyInput[]): Promise<number> {
+    const unique = [...new Set(keys.map((k) => this.key(k).path))];
+    if (unique.length === 0) return 0;
+    try {
+      return await this.#r.transaction(async (tx) => {
+        let removed = 0;
+        for (let i = 0; i < unique.length; i += this.#d.batch.rows) {
+          const chunk = unique.slice(i, i + this.#d.batch.rows);
+          removed += await tx.run(this.#q.deleteIn(chunk.length), chunk);
+        }
+        return removed;
+      });
+    } catch (error) {
+      throw this.#error(error, 'deleteMany', undefined, true);
+    }
+  }
+
+  async clear(prefixInput?: KeyInput): Promise<number> {
+    const { lower, upper } = prefixRange(this.prefix(prefixInput).path);
+    try {
+      if (upper === undefined) return await this.#r.run(this.#q.clearAll, []);
+      return await this.#r.run(this.#q.clearRange, [lower, upper]);
+    } catch (error) {
+      throw this.#error(error, 'clear', undefined, true);
+    }
+  }
+
+  async info(): Promise<BackendInfo> {
+    this.assertOpen();
+    const rows = await this.#all('info', this.#q.count, []);
+    return {
+      type: this.#d.type,
+      location: this.#setup.location,
+      entries: Number(rows[0]?.n ?? 0),
+      bytes: Number(rows[0]?.bytes ?? 0),
+      capabilities: this.capabilities,
+      details: { table: this.#setup.table, ...this.#setup.details },
+    };
+  }
+
+  toConfig(): BackendConfig {
+    return this.#setup.config;
+  }
+
+  /** Gives the space of deleted rows back to the file system (`VACUUM`, `OPTIMIZE TABLE`, ...). */
+  async compact(): Promise<CompactReport> {
+    this.assertOpen();
+    const statements = this.#d.compactStatements(this.#setup.table);
+    for (const sql of statements) {
+      try {
+        await this.#r.run(sql, []);
+      } catch (error) {
+        throw this.#error(error, 'compact', undefined, true);
+      }
+    }
+    return { removed: 0, details: { statements: [...statements] } };
+  }
+
+  /** Drops the table and everything in it; the store is unusable afterwards. */
+  async drop(): Promise<void> {
+    this.assertOpen();
+    try {
+      await this.#r.run(`DROP TABLE IF EXISTS ${this.#q.table}`, []);
+    } catch (error) {
+      throw this.#error(error, 'drop', undefined, true);
+    }
+  }
+
+  protected async closeResources(): Promise<void> {
+    await this.#r.close();
+  }
+
+  #stored(row: SqlRow | undefined, path: string): StoredValue | undefined {
+    if (!row) return undefined;
+    const meta = sqlRowMeta(row as unknown as SqlMetaRow);
+    const value = this.#d.valueOf(row.value);
+    verifyValue(value, meta, path, this.label);
+    return { value, meta };
+  }
+
+  async #etagOf(runner: SqlRunner, path: string): Promise<string | undefined> {
+    const rows = await runner.all(this.#q.etag, [path]);
+    return rows[0]?.etag as string | undefined;
+  }
+
+  async #all(what: string, sql: string, params: readonly unknown[], key?: string): Promise<SqlRow[]> {
+    this.assertOpen();
+    try {
+      return await this.#r.all(sql, params);
+    } catch (error) {
+      throw this.#error(error, what, key, false);
+    }
+  }
+
+  #error(error: unknown, what: string, key: string | undefined, write: boolean): StorageError {
+    if (error instanceof StorageError) return error;
+    return this.#d.classify(error, { what, key, write, backend: this.label });
+  }
+}

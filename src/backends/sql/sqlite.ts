@@ -1,0 +1,261 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { AttrFilter, BackendConfig, Capabilities } from '../../core/backend.ts';
+import { CapacityError, ConnectionError, CorruptValueError, OperationError, StorageError } from '../../core/errors.ts';
+import { checkIdentifier } from '../../core/identifiers.ts';
+import { intParam, parseLocalUrl } from '../../core/url.ts';
+import { classifyDriverError } from '../kit/driver-errors.ts';
+import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
+import type { SqlDialect, SqlRow, SqlRunner } from './dialect.ts';
+import { echoingRunner, type SqlEcho } from './echo.ts';
+import { plainBytes } from './rows.ts';
+import { SqlBackend } from './sql-backend.ts';
+import {
+  openSqliteFile,
+  type SqliteDriverName,
+  type SqliteHandle,
+  type SqliteStatement,
+  sqliteCode,
+} from './sqlite-driver.ts';
+import { onConflictUpdate } from './statements.ts';
+
+/** Options of {@link SqliteBackend}. */
+export interface SqliteBackendOptions {
+  /** Database file, or `:memory:`. Parent directories are created. */
+  path: string;
+  /** Table holding the entries (default `stowage`); lets several stores share one file. */
+  table?: string | undefined;
+  /** How long a writer waits for another process's lock, in ms (default 10000). */
+  busyTimeoutMs?: number | undefined;
+  /**
+   * The SQLite library: `node` (Node's built-in `node:sqlite`, 22.13 and later) or
+   * `better-sqlite3`. Default: better-sqlite3 when installed, else `node`.
+   */
+  driver?: SqliteDriverName | undefined;
+  /** Log each SQL statement (never its parameters) with this function, or to stderr when `true`. */
+  echo?: SqlEcho;
+}
+
+const OPTIONS = ['path', 'table', 'busyTimeoutMs', 'driver', 'echo'];
+const DRIVERS: readonly SqliteDriverName[] = ['node', 'better-sqlite3'];
+
+const CAPABILITIES: Capabilities = {
+  persistent: true,
+  atomicConditionalWrite: true,
+  multiProcess: true,
+  queryAttrs: true,
+  atomicBatch: true,
+  // SQLITE_MAX_LENGTH of both drivers' builds.
+  maxValueBytes: 1_000_000_000,
+};
+
+function attrFilter(where: AttrFilter, bind: (value: unknown) => string): string {
+  const conditions: string[] = [];
+  for (const [name, value] of Object.entries(where)) {
+    // `?` placeholders are positional: the JSON path is bound once per use.
+    const path = () => bind(`$."${name.replaceAll('"', '""')}"`);
+    if (value === null) conditions.push(`json_type(attrs, ${path()}) = 'null'`);
+    else if (typeof value === 'boolean')
+      conditions.push(`json_type(attrs, ${path()}) = ${bind(value ? 'true' : 'false')}`);
+    else {
+      const type = typeof value === 'number' ? "IN ('integer', 'real')" : "= 'text'";
+      conditions.push(`json_type(attrs, ${path()}) ${type} AND json_extract(attrs, ${path()}) = ${bind(value)}`);
+    }
+  }
+  return conditions.join(' AND ');
+}
+
+function sqliteDialect(): SqlDialect {
+  return {
+    type: 'sqlite',
+    capabilities: CAPABILITIES,
+    keyColumn: 'key',
+    quote: (name) => `"${name}"`,
+    placeholder: () => '?',
+    createTable: (table) => `CREATE TABLE IF NOT EXISTS "${table}" (
+      key TEXT PRIMARY KEY NOT NULL,
+      etag TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      checksum INTEGER NOT NULL,
+      created_at INTEGER NOT NULL,
+      modified_at INTEGER NOT NULL,
+      attrs TEXT NOT NULL,
+      value BLOB NOT NULL
+    )`,
+    upsertClause: onConflictUpdate('key'),
+    ignoreDuplicateClause: ' ON CONFLICT(key) DO NOTHING',
+    isDuplicateKey: (error) => sqliteCode(error).startsWith('SQLITE_CONSTRAINT'),
+    returning: true,
+    // substr counts characters, not UTF-16 units.
+    directChild: (param) => `instr(substr(key, ${param}), '/') = 0`,
+    childStart: (prefix) => (prefix ? [...prefix].length + 2 : 1),
+    attrFilter,
+    bindValue: (value) => value,
+    keyOf: (raw) => raw as string,
+    valueOf: plainBytes,
+    compactStatements: () => ['VACUUM'],
+    batch: { rows: 500, bytes: 64 * 1024 * 1024 },
+    classify: (error, context) => {
+      const code = sqliteCode(error);
+      const base = { key: context.key, backend: context.backend, cause: error };
+      const message = `${context.what} failed: ${(error as Error)?.message ?? String(error)}`;
+      if (code === 'SQLITE_FULL') return new CapacityError(message, base);
+      if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new CorruptValueError(message, base);
+      if (
+        code === 'SQLITE_BUSY' ||
+        code === 'SQLITE_LOCKED' ||
+        code === 'SQLITE_CANTOPEN' ||
+        code.startsWith('SQLITE_IOERR')
+      ) {
+        return new ConnectionError(message, base);
+      }
+      return classifyDriverError(error, { ...context, secrets: [] });
+    },
+  };
+}
+
+/**
+ * A runner over one synchronous SQLite handle. Statements are prepared once and kept.
+ * A transaction spans awaits, so while one is open every other call on this handle
+ * waits for it: otherwise an unrelated put would run inside it and share its fate.
+ */
+function handleRunner(db: SqliteHandle): SqlRunner {
+  const cache = new Map<string, SqliteStatement>();
+  const prepare = (sql: string): SqliteStatement => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      if (cache.size >= 256) cache.clear();
+      statement = db.prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+  const direct: SqlRunner = {
+    all: async (sql, params) => prepare(sql).all(...params) as SqlRow[],
+    run: async (sql, params) => Number(prepare(sql).run(...params).changes),
+    transaction: (fn) => fn(direct),
+    close: async () => undefined,
+  };
+  let open: Promise<void> | undefined;
+  const idle = async (): Promise<void> => {
+    while (open) await open;
+  };
+  return {
+    all: (sql, params) => (open ? idle().then(() => direct.all(sql, params)) : direct.all(sql, params)),
+    run: (sql, params) => (open ? idle().then(() => direct.run(sql, params)) : direct.run(sql, params)),
+    async transaction(fn) {
+      await idle();
+      let done = () => {};
+      open = new Promise((resolve) => {
+        done = resolve;
+      });
+      try {
+        // IMMEDIATE takes the write lock up front, so the busy timeout applies to it
+        // instead of failing at the first write of a read transaction.
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(direct);
+          db.exec('COMMIT');
+          return result;
+        } catch (error) {
+          db.exec('ROLLBACK');
+          throw error;
+        }
+      } finally {
+        open = undefined;
+        done();
+      }
+    },
+    close: async () => {
+      await idle();
+      db.close();
+    },
+  };
+}
+
+/**
+ * The embedded default: one SQLite table (key, metadata, value BLOB) in WAL mode,
+ * through Node's built-in `node:sqlite` or better-sqlite3 (same file format).
+ * Conditional writes are single statements checked by row count, so they are atomic
+ * across processes; `list` is a range scan on the primary key.
+ *
+ * @example
+ * ```ts
+ * const store = await SqliteBackend.open({ path: './.stowage/store.sqlite' });
+ * await store.put('runs/1', new TextEncoder().encode('{"x":1}'));
+ * ```
+ */
+export class SqliteBackend extends SqlBackend {
+  /** Opens (and creates if needed) a SQLite store. */
+  static async open(options: SqliteBackendOptions): Promise<SqliteBackend> {
+    checkKnownOptions(options as unknown as Record<string, unknown>, OPTIONS, 'sqlite');
+    const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'sqlite');
+    if (options.driver !== undefined && !DRIVERS.includes(options.driver)) {
+      throw new OperationError(`Unknown sqlite driver '${options.driver}' (known: ${DRIVERS.join(', ')})`, {
+        backend: 'sqlite',
+      });
+    }
+    const path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+    const label = `sqlite:${path}${table === 'stowage' ? '' : `?table=${table}`}`;
+    const dialect = sqliteDialect();
+    let db: SqliteHandle;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      db = await openSqliteFile(path, options.driver);
+      db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = NORMAL');
+      db.exec(dialect.createTable(table));
+    } catch (error) {
+      if (error instanceof StorageError) throw error;
+      throw new ConnectionError(`Cannot open SQLite database: ${(error as Error).message}`, {
+        backend: label,
+        cause: error,
+      });
+    }
+    return new SqliteBackend({
+      dialect,
+      runner: echoingRunner(handleRunner(db), options.echo, label),
+      table,
+      label,
+      location: path,
+      config: {
+        type: 'sqlite',
+        path,
+        table,
+        busyTimeoutMs: options.busyTimeoutMs,
+        driver: options.driver,
+        echo: options.echo === true ? true : undefined,
+      },
+      details: { journalMode: 'wal', driver: db.driver },
+    });
+  }
+}
+
+/** Parses `sqlite:///abs/path.sqlite`, `sqlite:./rel.sqlite` or `sqlite::memory:`, with `?table=&driver=&busyTimeoutMs=&echo=true`. */
+export function configFromUrl(url: string): BackendConfig {
+  const { path, params } = parseLocalUrl(url);
+  if (path === '') throw new OperationError(`A sqlite URL needs a path: ${url}`);
+  checkKnownParams(params, ['table', 'busyTimeoutMs', 'driver', 'echo'], 'sqlite');
+  return {
+    type: 'sqlite',
+    path: path === ':memory:' ? ':memory:' : resolve(path),
+    table: params.get('table') ?? undefined,
+    busyTimeoutMs: intParam(params, 'busyTimeoutMs'),
+    driver: params.get('driver') ?? undefined,
+    echo: params.get('echo') === 'true' ? true : undefined,
+  };
+}
+
+/** Opens a SQLite store from its config. */
+export async function openFromConfig(config: BackendConfig): Promise<SqliteBackend> {
+  checkKnownOptions(config, OPTIONS, 'sqlite');
+  return SqliteBackend.open({
+    path: String(config.path),
+    table: config.table as string | undefined,
+    busyTimeoutMs: config.busyTimeoutMs as number | undefined,
+    driver: config.driver as SqliteDriverName | undefined,
+    echo: config.echo as boolean | undefined,
+  });
+}
