@@ -16,7 +16,7 @@ import type {
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
 import { ConnectionError, OperationError } from '../core/errors.ts';
-import { compareKeyPaths, isDirectChild, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
+import { compareKeyPaths, isDirectChild, type Key, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
 import { parseLocalUrl } from '../core/url.ts';
 import { loadDriver } from './kit/load-driver.ts';
@@ -36,6 +36,7 @@ const CAPABILITIES: Capabilities = {
   multiProcess: true,
   queryAttrs: false,
   atomicBatch: true,
+  maxKeyBytes: LMDB_MAX_KEY_BYTES,
 };
 
 const PAGE = 500;
@@ -107,7 +108,6 @@ export class LmdbBackend extends BaseBackend {
 
   async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
     const { path } = this.checkPut(input, value, options);
-    this.#checkKeyLength(path);
     const meta = makeMeta(value, copyAttrs(options.attrs));
     const data = Buffer.from(value);
     const outcome = await this.#write('put', path, (): Condition => {
@@ -163,6 +163,33 @@ export class LmdbBackend extends BaseBackend {
     }
   }
 
+  /** Keys from the metadata index alone, without decoding any record (unless `where` needs them). */
+  override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
+    const plan = this.planList(prefixInput, options);
+    if (plan.where && Object.keys(plan.where).length > 0) {
+      for await (const entry of this.list(prefixInput, options)) yield entry.key;
+      return;
+    }
+    const { lower, upper } = prefixRange(plan.prefix.path);
+    let start = plan.after !== undefined && compareKeyPaths(plan.after, lower) >= 0 ? plan.after : lower;
+    let exclusive = start === plan.after;
+    let emitted = 0;
+    for (;;) {
+      const page = [...this.#meta.getKeys({ start: start === '' ? undefined : start, end: upper, limit: PAGE + 1 })];
+      for (const key of page) {
+        if (exclusive && key === start) continue;
+        if (!plan.recursive && !isDirectChild(key, plan.prefix.path)) continue;
+        if (emitted >= plan.limit) return;
+        emitted++;
+        yield splitPath(key);
+      }
+      const last = page[page.length - 1];
+      if (page.length <= PAGE || last === undefined || emitted >= plan.limit) return;
+      start = last;
+      exclusive = true;
+    }
+  }
+
   override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
     const paths = keys.map((k) => this.key(k).path);
     return paths.map((path) => {
@@ -178,7 +205,6 @@ export class LmdbBackend extends BaseBackend {
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
     const prepared = entries.map((e) => {
       const { path } = this.checkPut(e.key, e.value, { attrs: e.attrs });
-      this.#checkKeyLength(path);
       return { path, data: Buffer.from(e.value), meta: makeMeta(e.value, copyAttrs(e.attrs)) };
     });
     return this.#write('putMany', undefined, () =>
@@ -235,15 +261,6 @@ export class LmdbBackend extends BaseBackend {
 
   protected async closeResources(): Promise<void> {
     await this.#env.close();
-  }
-
-  #checkKeyLength(path: string): void {
-    if (Buffer.byteLength(path) > LMDB_MAX_KEY_BYTES) {
-      throw new OperationError(`Key is longer than LMDB's ${LMDB_MAX_KEY_BYTES} bytes`, {
-        key: path,
-        backend: this.label,
-      });
-    }
   }
 
   // The callback runs inside one LMDB write transaction: its reads see the committed

@@ -384,7 +384,7 @@ export class RedisBackend extends BaseBackend {
   }
 
   async #call<T>(what: string, key: string | undefined, write: boolean, fn: () => Promise<T>): Promise<T> {
-    if (this.closed) this.key('x');
+    this.assertOpen();
     try {
       return await fn();
     } catch (error) {

@@ -12,10 +12,10 @@ import type {
   PutOptions,
   StoredValue,
 } from '../core/backend.ts';
-import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
+import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
 import { CorruptValueError, OperationError } from '../core/errors.ts';
 import { inParallel } from '../core/in-parallel.ts';
-import { compareKeyPaths, isDirectChild, type KeyInput, splitPath } from '../core/keys.ts';
+import { compareKeyPaths, isDirectChild, type Key, type KeyInput, splitPath } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, parseHeader } from './entry-record.ts';
 import { classifyDriverError } from './kit/driver-errors.ts';
@@ -180,9 +180,39 @@ export class S3Backend extends BaseBackend {
 
   async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
     const plan = this.planList(prefixInput, options);
+    let emitted = 0;
+    for await (const paths of this.#pagesOfPaths(plan)) {
+      const metas = await inParallel(paths, PARALLEL, (p) => this.#statObject(p));
+      for (const [i, meta] of metas.entries()) {
+        if (!meta || !matchesAttrs(meta.attrs, plan.where)) continue;
+        if (emitted >= plan.limit) return;
+        emitted++;
+        yield { key: splitPath(paths[i] as string), meta };
+      }
+      if (emitted >= plan.limit) return;
+    }
+  }
+
+  /** Keys from ListObjectsV2 alone, with no request per object (unless `where` needs headers). */
+  override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
+    const plan = this.planList(prefixInput, options);
+    if (plan.where && Object.keys(plan.where).length > 0) {
+      for await (const entry of this.list(prefixInput, options)) yield entry.key;
+      return;
+    }
+    let emitted = 0;
+    for await (const paths of this.#pagesOfPaths(plan)) {
+      for (const path of paths) {
+        if (emitted >= plan.limit) return;
+        emitted++;
+        yield splitPath(path);
+      }
+    }
+  }
+
+  async *#pagesOfPaths(plan: ListPlan): AsyncIterable<string[]> {
     const listPrefix = this.#base + (plan.prefix.path ? `${plan.prefix.path}/` : '');
     let token: string | undefined;
-    let emitted = 0;
     do {
       const page = await this.#send('list', undefined, false, () =>
         this.#client.send(
@@ -198,19 +228,12 @@ export class S3Backend extends BaseBackend {
       );
       // S3 lists in UTF-8 order already; some compatible servers list in their own file
       // order, which sorting the page fixes for listings that fit one page.
-      const paths = (page.Contents ?? [])
+      yield (page.Contents ?? [])
         .map((o) => (o.Key ?? '').slice(this.#base.length))
         .filter((p) => plan.recursive || isDirectChild(p, plan.prefix.path))
         .sort(compareKeyPaths);
-      const metas = await inParallel(paths, PARALLEL, (p) => this.#statObject(p));
-      for (const [i, meta] of metas.entries()) {
-        if (!meta || !matchesAttrs(meta.attrs, plan.where)) continue;
-        if (emitted >= plan.limit) return;
-        emitted++;
-        yield { key: splitPath(paths[i] as string), meta };
-      }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token !== undefined && emitted < plan.limit);
+    } while (token !== undefined);
   }
 
   override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
@@ -352,7 +375,7 @@ export class S3Backend extends BaseBackend {
   }
 
   async #send<T>(what: string, key: string | undefined, write: boolean, fn: () => Promise<T>): Promise<T> {
-    if (this.closed) this.key('x');
+    this.assertOpen();
     try {
       return await fn();
     } catch (error) {

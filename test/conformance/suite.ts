@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, it as vitestIt } from 'vitest';
 import {
   type Backend,
+  CapacityError,
   ConditionFailedError,
   compareKeyPaths,
   InvalidKeyError,
@@ -332,6 +333,102 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         expect(await collect(store.list('f', { where: { z: null } }))).toEqual(['f/1']);
         expect(await collect(store.list('f', { where: { kind: 'a', n: 1 } }))).toEqual(['f/1']);
         expect(await collect(store.list('', { where: { kind: 'a' }, limit: 2 }))).toEqual(['f/1', 'f/3']);
+      });
+    });
+
+    describe('keys-only listing', () => {
+      it('keys() yields what list() yields, for every option', async () => {
+        await store.putMany(
+          ['a/b', 'a/b/1', 'a/b/2/x', 'a/bc', 'a/bc/1', 'ab', 'a', 'k/1', 'k/2', 'k/3'].map((k, i) => ({
+            key: k,
+            value: bytes(k),
+            attrs: { odd: i % 2 === 1 },
+          })),
+        );
+        const variants: [string | undefined, Parameters<Backend['list']>[1]][] = [
+          [undefined, {}],
+          ['a', {}],
+          ['a', { recursive: false }],
+          ['', { recursive: false }],
+          ['k', { after: 'k/1' }],
+          ['k', { limit: 2 }],
+          ['', { where: { odd: true } }],
+          ['nothing', {}],
+        ];
+        for (const [prefix, options] of variants) {
+          const keys: string[] = [];
+          for await (const key of store.keys(prefix, options)) keys.push(key.join('/'));
+          expect(keys, `${prefix} ${JSON.stringify(options)}`).toEqual(await collect(store.list(prefix, options)));
+        }
+      });
+
+      it('keys() yields keys as arrays of segments', async () => {
+        await store.put('x/y/z', bytes('1'));
+        const keys: Key[] = [];
+        for await (const key of store.keys('x')) keys.push(key);
+        expect(keys).toEqual([['x', 'y', 'z']]);
+      });
+    });
+
+    describe('values and limits', () => {
+      it('returns values as plain Uint8Array, never a Buffer or another subclass', async () => {
+        await store.put('plain/1', bytes('one'));
+        await store.put('plain/2', new Uint8Array(10_000).fill(3));
+        const one = await store.get('plain/1');
+        expect(Object.getPrototypeOf(one?.value)).toBe(Uint8Array.prototype);
+        for (const got of await store.getMany(['plain/1', 'plain/2'])) {
+          expect(Object.getPrototypeOf(got?.value)).toBe(Uint8Array.prototype);
+        }
+      });
+
+      it('enforces a declared key limit before any I/O, and stores keys right at it', async () => {
+        const max = store.capabilities.maxKeyBytes;
+        if (max === undefined) return;
+        const segments = (total: number) => {
+          const parts: string[] = [];
+          let left = total;
+          while (left > 0) {
+            const n = Math.min(200, left - (parts.length > 0 ? 1 : 0));
+            parts.push('k'.repeat(Math.max(1, n)));
+            left -= n + (parts.length > 1 ? 1 : 0);
+          }
+          return parts.join('/');
+        };
+        const atLimit = segments(max);
+        expect(Buffer.byteLength(atLimit)).toBe(max);
+        await store.put(atLimit, bytes('edge'));
+        expect(text((await store.get(atLimit))?.value)).toBe('edge');
+        await expect(store.put(`${atLimit}k`, bytes('over'))).rejects.toBeInstanceOf(InvalidKeyError);
+      });
+
+      it('refuses a value over a declared value limit with CapacityError, writing nothing', async () => {
+        const max = store.capabilities.maxValueBytes;
+        if (max === undefined || max > 64 * 1024 * 1024) return;
+        await expect(store.put('too/big', new Uint8Array(max + 1))).rejects.toBeInstanceOf(CapacityError);
+        expect(await store.stat('too/big')).toBeUndefined();
+        const ok = await store.put('at/limit', new Uint8Array(max));
+        expect(ok.size).toBe(max);
+      });
+
+      it('takes batches of any length (the backend splits them as its engine needs)', async () => {
+        const entries = Array.from({ length: 1234 }, (_, i) => ({
+          key: `batch/${String(i).padStart(4, '0')}`,
+          value: bytes(String(i)),
+        }));
+        const metas = await store.putMany(entries);
+        expect(metas).toHaveLength(1234);
+        const got = await store.getMany(entries.map((e) => e.key));
+        expect(got.every((g, i) => text(g?.value) === String(i))).toBe(true);
+        expect(await store.deleteMany(entries.map((e) => e.key))).toBe(1234);
+        expect(await collect(store.list('batch'))).toEqual([]);
+      });
+
+      it('compacts, where it can, with a report of what it removed', async () => {
+        if (!store.compact) return;
+        await store.put('c/1', new Uint8Array(1000));
+        await store.delete('c/1');
+        const report = await store.compact();
+        expect(typeof report.removed).toBe('number');
       });
     });
 

@@ -7,6 +7,7 @@ import type {
   BackendConfig,
   BackendInfo,
   Capabilities,
+  CompactReport,
   DeleteOptions,
   ListedEntry,
   ListOptions,
@@ -18,7 +19,7 @@ import type {
 import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
 import { ConnectionError, CorruptValueError, OperationError } from '../../core/errors.ts';
 import { inParallel } from '../../core/in-parallel.ts';
-import { compareKeyPaths, joinPath, type KeyInput, splitPath } from '../../core/keys.ts';
+import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '../../core/keys.ts';
 import { makeMeta, verifyValue } from '../../core/meta.ts';
 import { parseLocalUrl } from '../../core/url.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, readHeader } from './entry-file.ts';
@@ -47,7 +48,7 @@ export interface FsBackendOptions {
 }
 
 /** What {@link FsBackend.compact} removed. */
-export interface CompactReport {
+export interface FsCompactReport extends CompactReport {
   removed: number;
   tempFiles: number;
   lockFiles: number;
@@ -192,6 +193,25 @@ export class FsBackend extends BaseBackend {
     }
   }
 
+  /**
+   * Keys from directory reads alone: no entry file is opened (but for segments too long
+   * for a file name, whose name is a hash). Unlike `list`, a damaged entry is listed; `get`
+   * reports it. With `where`, headers must be read, so this falls back to `list`.
+   */
+  override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
+    const plan = this.planList(prefixInput, options);
+    if (plan.where && Object.keys(plan.where).length > 0) {
+      for await (const entry of this.list(prefixInput, options)) yield entry.key;
+      return;
+    }
+    let emitted = 0;
+    for await (const path of this.#walkKeys(this.#dirOf(plan.prefix.segments), plan.prefix.path, plan)) {
+      if (emitted >= plan.limit) return;
+      emitted++;
+      yield splitPath(path);
+    }
+  }
+
   // Each key has its own lock, so distinct keys are written in parallel (libuv's pool does the I/O).
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
     for (const e of entries) this.checkPut(e.key, e.value, { attrs: e.attrs });
@@ -209,8 +229,8 @@ export class FsBackend extends BaseBackend {
   async clear(prefixInput?: KeyInput): Promise<number> {
     const prefix = this.prefix(prefixInput);
     let removed = 0;
-    for await (const entry of this.list(prefix.segments)) {
-      if (await this.delete(entry.key)) removed++;
+    for await (const key of this.keys(prefix.segments)) {
+      if (await this.delete(key)) removed++;
     }
     await this.#removeEmptyDirs(this.#dirOf(prefix.segments), prefix.segments.length > 0);
     return removed;
@@ -248,10 +268,10 @@ export class FsBackend extends BaseBackend {
    * older than `minAgeMs` (default 60 s, so in-flight writes are untouched), locks of
    * dead holders, and empty directories.
    */
-  async compact(options: { minAgeMs?: number } = {}): Promise<CompactReport> {
+  async compact(options: { minAgeMs?: number } = {}): Promise<FsCompactReport> {
     this.prefix(undefined);
     const minAge = options.minAgeMs ?? 60_000;
-    const report: CompactReport = { removed: 0, tempFiles: 0, lockFiles: 0, directories: 0 };
+    const report: FsCompactReport = { removed: 0, tempFiles: 0, lockFiles: 0, directories: 0 };
     this.#knownDirs.clear();
     const visit = async (dir: string, isRoot: boolean): Promise<boolean> => {
       let items: Dirent[];
@@ -431,6 +451,18 @@ export class FsBackend extends BaseBackend {
       } else if (plan.recursive) {
         if (plan.after !== undefined && compareKeyPaths(`${path}0`, plan.after) <= 0) continue;
         yield* this.#walk(join(dir, item.name), path, plan);
+      }
+    }
+  }
+
+  async *#walkKeys(dir: string, dirPath: string, plan: ListPlan): AsyncGenerator<string> {
+    for (const item of await this.#readDirSorted(dir)) {
+      const path = joinPath(dirPath, item.sortKey);
+      if (item.kind === 'value') {
+        if (plan.after === undefined || compareKeyPaths(path, plan.after) > 0) yield path;
+      } else if (plan.recursive) {
+        if (plan.after !== undefined && compareKeyPaths(`${path}0`, plan.after) <= 0) continue;
+        yield* this.#walkKeys(join(dir, item.name), path, plan);
       }
     }
   }
