@@ -1,19 +1,23 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../../src/backends/sql/sqlite.ts';
 import { CorruptValueError, openBackend, StorageError } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';
+import { openRawSqlite, sqliteDrivers } from '../helpers/sqlite-drivers.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 
 afterAll(removeTempDirs);
 
-runConformanceSuite({
-  name: 'sqlite',
-  open: () => SqliteBackend.open({ path: join(tempDir('sqlite'), 'store.sqlite') }),
-});
+// The same suite on both drivers: node:sqlite (Node 22.13+) and better-sqlite3 (where its addon loads).
+for (const { driver, skip } of await sqliteDrivers()) {
+  runConformanceSuite({
+    name: `sqlite (${driver})`,
+    skipReason: skip,
+    open: () => SqliteBackend.open({ path: join(tempDir('sqlite'), 'store.sqlite'), driver }),
+  });
+}
 
 describe('sqlite extras', () => {
   it('opens from relative, absolute and in-memory URLs', async () => {
@@ -58,8 +62,9 @@ describe('sqlite extras', () => {
     const store = await SqliteBackend.open({ path });
     await store.put('victim', bytes('precious data'));
     await store.put('bystander', bytes('fine'));
-    const raw = new Database(path);
-    const row = raw.prepare('SELECT value FROM stowage WHERE key = ?').get('victim') as { value: Buffer };
+    const raw = await openRawSqlite(path);
+    const [row] = raw.prepare('SELECT value FROM stowage WHERE key = ?').all('victim') as { value: Uint8Array }[];
+    if (!row) throw new Error('the victim row is missing');
     row.value[3] = (row.value[3] ?? 0) ^ 0xff;
     raw.prepare('UPDATE stowage SET value = ? WHERE key = ?').run(row.value, 'victim');
     raw.close();
@@ -75,7 +80,7 @@ describe('sqlite extras', () => {
     const store = await SqliteBackend.open({ path });
     await store.put('a/b', bytes('x'));
     await store.close();
-    const raw = new Database(path);
+    const raw = await openRawSqlite(path);
     const plan = raw
       .prepare("EXPLAIN QUERY PLAN SELECT key FROM stowage WHERE key >= 'a/' AND key > '' AND key < 'a0' ORDER BY key")
       .all() as { detail: string }[];

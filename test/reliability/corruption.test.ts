@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsBackend } from '../../src/backends/fs/index.ts';
 import { SqliteBackend } from '../../src/backends/sql/sqlite.ts';
 import { type Backend, CorruptValueError } from '../../src/index.ts';
+import { openRawSqlite } from '../helpers/sqlite-drivers.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 import { recordFigure, size } from './figures.ts';
 
@@ -53,9 +53,10 @@ describe('flipped bytes are detected, never returned as data', () => {
   it('sqlite rows', async () => {
     const path = join(tempDir('corrupt-sqlite'), 'c.sqlite');
     const store = await SqliteBackend.open({ path });
-    const raw = new Database(path);
+    const raw = await openRawSqlite(path);
     await check('sqlite', store, (key, offset) => {
-      const row = raw.prepare('SELECT value FROM stowage WHERE key = ?').get(key) as { value: Buffer };
+      const [row] = raw.prepare('SELECT value FROM stowage WHERE key = ?').all(key) as { value: Uint8Array }[];
+      if (!row) throw new Error(`row ${key} is missing`);
       row.value[offset] = (row.value[offset] ?? 0) ^ 0x5a;
       raw.prepare('UPDATE stowage SET value = ? WHERE key = ?').run(row.value, key);
     });

@@ -56,13 +56,19 @@ export async function openSqliteFile(path: string, wanted: SqliteDriverName | un
     const better =
       wanted === 'better-sqlite3' ? await loadDriver<BetterSqlite>('better-sqlite3', 'sqlite') : await betterSqlite();
     if (better) {
-      const db = new better.default(path);
-      return {
-        driver: 'better-sqlite3',
-        prepare: (sql) => db.prepare(sql),
-        exec: (sql) => db.exec(sql),
-        close: () => db.close(),
-      };
+      try {
+        const db = new better.default(path);
+        return {
+          driver: 'better-sqlite3',
+          prepare: (sql) => db.prepare(sql),
+          exec: (sql) => db.exec(sql),
+          close: () => db.close(),
+        };
+      } catch (error) {
+        // better-sqlite3 loads its addon on first use; one built for another Node version
+        // fails here. Unless asked for by name, node:sqlite takes over.
+        if (wanted === 'better-sqlite3' || !isAddonLoadFailure(error) || !hasNodeSqlite()) throw error;
+      }
     }
   }
   if (!hasNodeSqlite()) {
@@ -77,6 +83,11 @@ export async function openSqliteFile(path: string, wanted: SqliteDriverName | un
   const { DatabaseSync } = (await import(['node', 'sqlite'].join(':'))) as NodeSqlite;
   const db = new DatabaseSync(path);
   return { driver: 'node', prepare: (sql) => db.prepare(sql), exec: (sql) => db.exec(sql), close: () => db.close() };
+}
+
+function isAddonLoadFailure(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e?.code === 'ERR_DLOPEN_FAILED' || /NODE_MODULE_VERSION|invalid ELF|bindings file/.test(String(e?.message));
 }
 
 // node:sqlite reports the SQLite result code as a number; better-sqlite3 as a name.
