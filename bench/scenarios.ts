@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { open as openLmdb } from 'lmdb';
 import { LRUCache } from 'lru-cache';
 import { MemoryBackend } from '../src/backends/memory.ts';
-import { createMemoStore, memoize, openBackend, TieredBackend, ValueStore } from '../src/index.ts';
+import { createMemoStore } from '../src/entries/cas.ts';
+import { memoize, openBackend, TieredBackend, ValueStore } from '../src/index.ts';
 import { type Measurement, measure, peakRssMb, type Size, sampleValue } from './harness.ts';
 import { type Engine, scratch } from './subjects.ts';
 

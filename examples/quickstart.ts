@@ -1,5 +1,6 @@
 // npm start: real round trips on the embedded default, SQLite files under ./.stowage/.
-import { createStorageManager, getCodec, OptimizationResult, openBackend, PersiDict, ResultSet } from 'stowage';
+import { getCodec, OptimizationResult, openBackend, PersiDict, ResultSet } from 'stowage';
+import { createStorageManager } from 'stowage/results';
 
 // 1. The byte-level backend: put, get, list.
 const codec = getCodec('msgpack');

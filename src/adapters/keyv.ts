@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import '../backends/builtin.ts';
+import '../builtin-stores.ts';
 import type { Backend, BackendConfig } from '../core/backend.ts';
 import { decodeValue, encodeValue, msgpackCodec } from '../core/codecs/index.ts';
 import { type Key, type KeyInput, parsePrefix } from '../core/keys.ts';

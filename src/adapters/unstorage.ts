@@ -1,4 +1,4 @@
-import '../backends/builtin.ts';
+import '../builtin-stores.ts';
 import type { Backend, BackendConfig, StoredValue } from '../core/backend.ts';
 import { decodeValue, encodeValue, msgpackCodec, textCodec } from '../core/codecs/index.ts';
 import type { JsonObject } from '../core/json.ts';

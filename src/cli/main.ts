@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import '../backends/builtin.ts';
+import '../builtin-stores.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { CallStore } from '../cas/call-store.ts';

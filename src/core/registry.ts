@@ -1,5 +1,6 @@
 import type { Backend, BackendConfig } from './backend.ts';
 import { OperationError } from './errors.ts';
+import { isPlainObject } from './json.ts';
 import { schemeOf } from './url.ts';
 
 /** How a backend type is recognised and built; registered once per type. */
@@ -68,7 +69,66 @@ export async function configFromUrl(url: string): Promise<BackendConfig> {
  * ```
  */
 export async function openBackend(urlOrConfig: string | BackendConfig): Promise<Backend> {
+  if (typeof urlOrConfig !== 'string' && !(isPlainObject(urlOrConfig) && typeof urlOrConfig.type === 'string')) {
+    throw new OperationError(
+      `openBackend takes a store URL or a config with a 'type' (from toConfig()); got ${describe(urlOrConfig)}`,
+    );
+  }
   const module = await definitionFor(urlOrConfig).load();
   const config = typeof urlOrConfig === 'string' ? module.configFromUrl(urlOrConfig) : urlOrConfig;
   return module.openFromConfig(config);
+}
+
+/** A store as layers accept it: a URL, a config from `toConfig()`, or an open backend. */
+export type StoreInput = string | BackendConfig | Backend;
+
+/** A store resolved by {@link resolveStore}. */
+export interface ResolvedStore {
+  /** The open backend. */
+  readonly backend: Backend;
+  /** True when it was opened here from a URL or config: the caller closes it; false for a backend passed in. */
+  readonly opened: boolean;
+}
+
+/** True for an open backend (anything with the contract's methods), as opposed to a URL or a config. */
+export function isBackend(input: unknown): input is Backend {
+  const candidate = input as Partial<Backend> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.get === 'function' &&
+    typeof candidate.put === 'function' &&
+    typeof candidate.list === 'function' &&
+    typeof candidate.toConfig === 'function'
+  );
+}
+
+/**
+ * The one way every layer, adapter and the CLI accept a store: a URL or a config is
+ * opened (and is then the caller's to close), an open backend is used as it is.
+ *
+ * @example
+ * ```ts
+ * const { backend, opened } = await resolveStore('sqlite:./.stowage/store.sqlite');
+ * if (opened) await backend.close();
+ * ```
+ */
+export async function resolveStore(input: StoreInput): Promise<ResolvedStore> {
+  if (isBackend(input)) return { backend: input, opened: false };
+  if (typeof input === 'string') return { backend: await openBackend(input), opened: true };
+  if (isPlainObject(input) && typeof (input as BackendConfig).type === 'string') {
+    return { backend: await openBackend(input as BackendConfig), opened: true };
+  }
+  throw new OperationError(
+    `A store must be a URL, a config with a 'type' (from toConfig()) or an open backend; got ${describe(input)}`,
+  );
+}
+
+function describe(input: unknown): string {
+  if (input === null) return 'null';
+  if (typeof input !== 'object') return typeof input;
+  const name = (input as object).constructor?.name;
+  return name && name !== 'Object'
+    ? `a ${name}`
+    : `an object with keys ${Object.keys(input as object).join(', ') || '(none)'}`;
 }

@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoStore } from '../../src/entries/cas.ts';
 import {
   AmbiguousDigestError,
   type Backend,
   CallStore,
   CorruptValueError,
-  createMemoStore,
   memoize,
   NotFoundError,
   ValueStore,

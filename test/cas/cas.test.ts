@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FsBackend } from '../../src/backends/fs/index.ts';
 import { MemoryBackend } from '../../src/backends/memory.ts';
 import { SqliteBackend } from '../../src/backends/sql/sqlite.ts';
-import { createMemoStore, memoize, openBackend } from '../../src/index.ts';
+import { createMemoStore } from '../../src/entries/cas.ts';
+import { memoize, openBackend } from '../../src/index.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 import { runCasSuite } from './cas-suite.ts';
 

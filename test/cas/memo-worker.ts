@@ -1,6 +1,7 @@
 // Child process: calls one slow memoised function; each real computation appends a line to a file.
 import { appendFileSync } from 'node:fs';
-import { createMemoStore, memoize, openBackend } from '../../src/index.ts';
+import { createMemoStore } from '../../src/entries/cas.ts';
+import { memoize, openBackend } from '../../src/index.ts';
 
 const [configJson, logFile] = process.argv.slice(2);
 const store = createMemoStore(await openBackend(JSON.parse(configJson as string)));

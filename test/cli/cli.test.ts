@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMemoStore, memoize, OptimizationResult, openBackend, ResultSet, ResultStore } from '../../src/index.ts';
+import { createMemoStore } from '../../src/entries/cas.ts';
+import { memoize, OptimizationResult, openBackend, ResultSet, ResultStore } from '../../src/index.ts';
 import { serviceSkipReason, uniqueName } from '../helpers/services.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 
@@ -184,7 +185,7 @@ describe('stowage CLI', () => {
     expect(dry.removed).toBe(2);
     expect(JSON.parse((await cli(['--store', url, '--json', 'gc'])).stdout).removed).toBe(2);
     expect(JSON.parse((await cli(['--store', url, '--json', 'gc', '--dry-run'])).stdout).removed).toBe(0);
-    expect(JSON.parse((await cli(['--store', url, '--json', 'compact'])).stdout)).toEqual({ removed: 0 });
+    expect(JSON.parse((await cli(['--store', url, '--json', 'compact'])).stdout)).toMatchObject({ removed: 0 });
   });
 
   it.skipIf(redisSkip !== undefined)('works against redis too', async () => {

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, it as vitestIt } from 'vitest';
+import { compareKeyPaths } from '../../src/core/keys.ts';
 import {
   type Backend,
   CapacityError,
   ConditionFailedError,
-  compareKeyPaths,
   InvalidKeyError,
   type Key,
   type ListedEntry,

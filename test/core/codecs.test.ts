@@ -1,18 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CorruptValueError,
   compressionAvailable,
   decodeValue,
   encodeValue,
-  getCodec,
   jsonCodec,
   msgpackCodec,
-  OperationError,
   rawCodec,
-  SerializationError,
   textCodec,
   v8Codec,
-} from '../../src/index.ts';
+} from '../../src/entries/codecs.ts';
+import { CorruptValueError, getCodec, OperationError, SerializationError } from '../../src/index.ts';
 
 describe('codecs', () => {
   it('json round-trips JSON values and rejects what JSON cannot hold', () => {

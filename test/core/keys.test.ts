@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isDirectChild, isUnder, prefixRange } from '../../src/core/keys.ts';
-import { compareKeyPaths, InvalidKeyError, keyToString, parseKey, parsePrefix } from '../../src/index.ts';
+import { compareKeyPaths, isDirectChild, isUnder, parseKey, parsePrefix, prefixRange } from '../../src/core/keys.ts';
+import { InvalidKeyError, keyToString } from '../../src/index.ts';
 
 describe('keys', () => {
   it('accepts arrays and strings', () => {

@@ -3,13 +3,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FsBackend } from '../../src/backends/fs/index.ts';
 import { MemoryBackend } from '../../src/backends/memory.ts';
 import { SqliteBackend } from '../../src/backends/sql/sqlite.ts';
+import { createStorageManager } from '../../src/entries/results.ts';
+import type { SecondaryFailure } from '../../src/entries/tiered.ts';
 import {
   type Backend,
   ConnectionError,
-  createStorageManager,
   openBackend,
   PersiDict,
-  type SecondaryFailure,
   StorageManager,
   TieredBackend,
 } from '../../src/index.ts';

@@ -136,15 +136,21 @@ function handleRunner(db: SqliteHandle): SqlRunner {
     transaction: (fn) => fn(direct),
     close: async () => undefined,
   };
+  // Each wait loop and the statement after it run in one synchronous step once `open`
+  // is clear, so no statement slips into a transaction that starts meanwhile.
   let open: Promise<void> | undefined;
-  const idle = async (): Promise<void> => {
-    while (open) await open;
-  };
   return {
-    all: (sql, params) => (open ? idle().then(() => direct.all(sql, params)) : direct.all(sql, params)),
-    run: (sql, params) => (open ? idle().then(() => direct.run(sql, params)) : direct.run(sql, params)),
+    all: async (sql, params) => {
+      while (open) await open;
+      return prepare(sql).all(...params) as SqlRow[];
+    },
+    run: async (sql, params) => {
+      while (open) await open;
+      return Number(prepare(sql).run(...params).changes);
+    },
     async transaction(fn) {
-      await idle();
+      // Checked and claimed in one synchronous step, so two transactions never both start.
+      while (open) await open;
       let done = () => {};
       open = new Promise((resolve) => {
         done = resolve;
@@ -167,7 +173,7 @@ function handleRunner(db: SqliteHandle): SqlRunner {
       }
     },
     close: async () => {
-      await idle();
+      while (open) await open;
       db.close();
     },
   };
