@@ -14,8 +14,9 @@ import type {
   PutOptions,
   StoredValue,
 } from '../core/backend.ts';
-import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
+import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
 import { ConnectionError, OperationError } from '../core/errors.ts';
+import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
 import { parseLocalUrl } from '../core/url.ts';
@@ -140,52 +141,50 @@ export class LmdbBackend extends BaseBackend {
 
   async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
     const plan = this.planList(prefixInput, options);
-    const { lower, upper } = prefixRange(plan.prefix.path);
-    let start = plan.after !== undefined && compareKeyPaths(plan.after, lower) >= 0 ? plan.after : lower;
-    let exclusive = start === plan.after;
-    let emitted = 0;
-    for (;;) {
-      // Read a page synchronously (one snapshot), then yield it.
-      const page = [...this.#meta.getRange({ start: start === '' ? undefined : start, end: upper, limit: PAGE + 1 })];
-      let last: string | undefined;
-      for (const { key, value } of page) {
-        last = key;
-        if (exclusive && key === start) continue;
-        if (!plan.recursive && !isDirectChild(key, plan.prefix.path)) continue;
-        if (!matchesAttrs(value.attrs, plan.where)) continue;
-        if (emitted >= plan.limit) return;
-        emitted++;
-        yield { key: splitPath(key), meta: value };
-      }
-      if (page.length <= PAGE || last === undefined || emitted >= plan.limit) return;
-      start = last;
-      exclusive = true;
-    }
+    const read = (start: string | undefined, end: string | undefined, limit: number) =>
+      this.#meta.getRange({ start, end, limit });
+    for (const { key, value } of this.#walk(plan, read)) yield { key: splitPath(key), meta: value };
   }
 
   /** Keys from the metadata index alone, without decoding any record (unless `where` needs them). */
   override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
     const plan = this.planList(prefixInput, options);
-    if (plan.where && Object.keys(plan.where).length > 0) {
-      for await (const entry of this.list(prefixInput, options)) yield entry.key;
+    if (plan.where) {
+      yield* super.keys(prefixInput, options);
       return;
     }
+    const read = (start: string | undefined, end: string | undefined, limit: number) =>
+      Array.from(this.#meta.getKeys({ start, end, limit }), (key) => ({ key, value: undefined }));
+    for (const { key } of this.#walk(plan, read)) yield splitPath(key);
+  }
+
+  /**
+   * The entries of a listing in order, a page at a time: each page is read synchronously
+   * (one snapshot), then handed out. `where` is applied here so `limit` counts only matches.
+   */
+  *#walk<V>(
+    plan: ListPlan,
+    read: (start: string | undefined, end: string | undefined, limit: number) => Iterable<{ key: string; value: V }>,
+  ): Generator<{ key: string; value: V }> {
     const { lower, upper } = prefixRange(plan.prefix.path);
     let start = plan.after !== undefined && compareKeyPaths(plan.after, lower) >= 0 ? plan.after : lower;
     let exclusive = start === plan.after;
     let emitted = 0;
     for (;;) {
-      const page = [...this.#meta.getKeys({ start: start === '' ? undefined : start, end: upper, limit: PAGE + 1 })];
-      for (const key of page) {
-        if (exclusive && key === start) continue;
-        if (!plan.recursive && !isDirectChild(key, plan.prefix.path)) continue;
+      const page = [...read(start === '' ? undefined : start, upper, PAGE + 1)];
+      for (const item of page) {
+        if (exclusive && item.key === start) continue;
+        if (!plan.recursive && !isDirectChild(item.key, plan.prefix.path)) continue;
         if (emitted >= plan.limit) return;
+        if (plan.where && !matchesAttrs((item.value as { attrs?: JsonObject } | undefined)?.attrs ?? {}, plan.where)) {
+          continue;
+        }
         emitted++;
-        yield splitPath(key);
+        yield item;
       }
       const last = page[page.length - 1];
       if (page.length <= PAGE || last === undefined || emitted >= plan.limit) return;
-      start = last;
+      start = last.key;
       exclusive = true;
     }
   }

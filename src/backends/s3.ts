@@ -196,8 +196,8 @@ export class S3Backend extends BaseBackend {
   /** Keys from ListObjectsV2 alone, with no request per object (unless `where` needs headers). */
   override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
     const plan = this.planList(prefixInput, options);
-    if (plan.where && Object.keys(plan.where).length > 0) {
-      for await (const entry of this.list(prefixInput, options)) yield entry.key;
+    if (plan.where) {
+      yield* super.keys(prefixInput, options);
       return;
     }
     let emitted = 0;

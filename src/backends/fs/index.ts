@@ -200,8 +200,8 @@ export class FsBackend extends BaseBackend {
    */
   override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
     const plan = this.planList(prefixInput, options);
-    if (plan.where && Object.keys(plan.where).length > 0) {
-      for await (const entry of this.list(prefixInput, options)) yield entry.key;
+    if (plan.where) {
+      yield* super.keys(prefixInput, options);
       return;
     }
     let emitted = 0;

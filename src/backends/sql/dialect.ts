@@ -80,3 +80,12 @@ export interface SqlDialect {
   /** Turns a driver error into a typed, password-free error. */
   classify(error: unknown, context: SqlErrorContext): StorageError;
 }
+
+/** What every SQL engine guarantees; dialects add their limits (and DuckDB drops `multiProcess`). */
+export const SQL_CAPABILITIES: Capabilities = {
+  persistent: true,
+  atomicConditionalWrite: true,
+  multiProcess: true,
+  queryAttrs: true,
+  atomicBatch: true,
+};

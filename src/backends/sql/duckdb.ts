@@ -9,7 +9,7 @@ import { classifyDriverError } from '../kit/driver-errors.ts';
 import { loadDriver } from '../kit/load-driver.ts';
 import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
 import { SerialQueue } from '../kit/serial-queue.ts';
-import type { SqlDialect, SqlRow, SqlRunner } from './dialect.ts';
+import { SQL_CAPABILITIES, type SqlDialect, type SqlRow, type SqlRunner } from './dialect.ts';
 import { echoingRunner, type SqlEcho } from './echo.ts';
 import { plainBytes } from './rows.ts';
 import { SqlBackend } from './sql-backend.ts';
@@ -29,13 +29,7 @@ const OPTIONS = ['path', 'table', 'echo'];
 
 // DuckDB lets one process open a database file for writing, so "multi-process" is false
 // and conditional writes are atomic because this process's one connection runs them in order.
-const CAPABILITIES: Capabilities = {
-  persistent: true,
-  atomicConditionalWrite: true,
-  multiProcess: false,
-  queryAttrs: true,
-  atomicBatch: true,
-};
+const CAPABILITIES: Capabilities = { ...SQL_CAPABILITIES, multiProcess: false };
 
 // A storage library must never fetch code at run time: DuckDB would otherwise download
 // an extension when pointed at, say, a SQLite file.
@@ -168,10 +162,7 @@ export function configFromUrl(url: string): BackendConfig {
 
 /** Opens a DuckDB store from its config. */
 export async function openFromConfig(config: BackendConfig): Promise<DuckdbBackend> {
-  checkKnownOptions(config, OPTIONS, 'duckdb');
-  return DuckdbBackend.open({
-    path: String(config.path),
-    table: config.table as string | undefined,
-    echo: config.echo as boolean | undefined,
-  });
+  // open() checks every option, so the config passes through as it is.
+  const { type: _type, ...options } = config;
+  return DuckdbBackend.open(options as unknown as DuckdbBackendOptions);
 }

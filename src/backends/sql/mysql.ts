@@ -5,8 +5,9 @@ import { checkIdentifier } from '../../core/identifiers.ts';
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
 import { loadDriver } from '../kit/load-driver.ts';
 import { passwordFrom } from '../kit/options.ts';
-import type { SqlDialect, SqlRow, SqlRunner } from './dialect.ts';
+import { SQL_CAPABILITIES, type SqlDialect, type SqlRow } from './dialect.ts';
 import { echoingRunner } from './echo.ts';
+import { type ConnectionPool, poolRunner } from './pool-runner.ts';
 import { plainBytes } from './rows.ts';
 import {
   type SqlServerOptions,
@@ -22,14 +23,7 @@ export type MysqlBackendOptions = SqlServerOptions;
 /** InnoDB's largest index key: keys are stored as their UTF-8 bytes in a VARBINARY primary key. */
 export const MYSQL_MAX_KEY_BYTES = 3072;
 
-const CAPABILITIES: Capabilities = {
-  persistent: true,
-  atomicConditionalWrite: true,
-  multiProcess: true,
-  queryAttrs: true,
-  atomicBatch: true,
-  maxKeyBytes: MYSQL_MAX_KEY_BYTES,
-};
+const CAPABILITIES: Capabilities = { ...SQL_CAPABILITIES, maxKeyBytes: MYSQL_MAX_KEY_BYTES };
 
 // Room left in a packet for the statement and the other columns of a single-row write.
 const PACKET_OVERHEAD = 64 * 1024;
@@ -96,34 +90,32 @@ function mysqlDialect(secrets: readonly (string | undefined)[], address: string)
 // server's prepared-statement cache is not filled with one entry per batch size.
 const MAX_PREPARED_PARAMS = 16;
 
-function poolRunner(pool: MySql.Pool): SqlRunner {
-  const on = (conn: MySql.Pool | MySql.PoolConnection): SqlRunner => {
+function mysqlPool(pool: MySql.Pool): ConnectionPool {
+  const on = (conn: MySql.Pool | MySql.PoolConnection) => {
     const send = (sql: string, params: readonly unknown[]) =>
       params.length > MAX_PREPARED_PARAMS
         ? conn.query(sql, params as unknown[])
         : conn.execute(sql, params as MySql.ExecuteValues);
     return {
-      all: async (sql, params) => (await send(sql, params))[0] as SqlRow[],
-      run: async (sql, params) => ((await send(sql, params))[0] as MySql.ResultSetHeader).affectedRows,
-      transaction: (fn) => transaction(fn),
-      close: async () => undefined,
+      all: async (sql: string, params: readonly unknown[]) => (await send(sql, params))[0] as SqlRow[],
+      run: async (sql: string, params: readonly unknown[]) =>
+        ((await send(sql, params))[0] as MySql.ResultSetHeader).affectedRows,
     };
   };
-  const transaction = async <T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> => {
-    const conn = await pool.getConnection();
-    try {
-      await conn.beginTransaction();
-      const result = await fn(on(conn));
-      await conn.commit();
-      return result;
-    } catch (error) {
-      await conn.rollback().catch(() => undefined);
-      throw error;
-    } finally {
-      conn.release();
-    }
+  return {
+    ...on(pool),
+    connect: async () => {
+      const conn = await pool.getConnection();
+      return {
+        ...on(conn),
+        begin: () => conn.beginTransaction(),
+        commit: () => conn.commit(),
+        rollback: () => conn.rollback(),
+        release: () => conn.release(),
+      };
+    },
+    end: () => pool.end(),
   };
-  return { ...on(pool), close: () => pool.end() };
 }
 
 /**
@@ -158,7 +150,7 @@ export class MysqlBackend extends SqlBackend {
     });
     const label = `mysql://${full.user ? `${full.user}@` : ''}${full.host}:${full.port}/${full.database ?? ''}?table=${table}`;
     const dialect = mysqlDialect([password], `${full.host}:${full.port}`);
-    const runner = echoingRunner(poolRunner(pool), full.echo, label);
+    const runner = echoingRunner(poolRunner(mysqlPool(pool)), full.echo, label);
     let packet: number;
     try {
       await runner.run(dialect.createTable(table), []);

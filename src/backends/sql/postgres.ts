@@ -4,8 +4,9 @@ import { checkIdentifier } from '../../core/identifiers.ts';
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
 import { loadDriver } from '../kit/load-driver.ts';
 import { passwordFrom } from '../kit/options.ts';
-import type { SqlDialect, SqlRow, SqlRunner } from './dialect.ts';
+import { SQL_CAPABILITIES, type SqlDialect, type SqlRow } from './dialect.ts';
 import { echoingRunner } from './echo.ts';
+import { type ConnectionPool, poolRunner } from './pool-runner.ts';
 import { plainBytes } from './rows.ts';
 import {
   type SqlServerOptions,
@@ -19,15 +20,8 @@ import { onConflictUpdate } from './statements.ts';
 /** Options of {@link PostgresBackend}. */
 export type PostgresBackendOptions = SqlServerOptions;
 
-const CAPABILITIES: Capabilities = {
-  persistent: true,
-  atomicConditionalWrite: true,
-  multiProcess: true,
-  queryAttrs: true,
-  atomicBatch: true,
-  // bytea's limit.
-  maxValueBytes: 1024 * 1024 * 1024 - 1,
-};
+// bytea's limit.
+const CAPABILITIES: Capabilities = { ...SQL_CAPABILITIES, maxValueBytes: 1024 * 1024 * 1024 - 1 };
 
 // SQLSTATEs of a lost or refused server; 57P03 and 08001 happen before anything is sent.
 const PG_ERRORS: DriverErrorTable = {
@@ -72,28 +66,27 @@ function postgresDialect(secrets: readonly (string | undefined)[], address: stri
   };
 }
 
-function poolRunner(pool: Pg.Pool): SqlRunner {
-  const on = (client: Pg.Pool | Pg.PoolClient): SqlRunner => ({
-    all: async (sql, params) => (await client.query(sql, params as unknown[])).rows as SqlRow[],
-    run: async (sql, params) => (await client.query(sql, params as unknown[])).rowCount ?? 0,
-    transaction: (fn) => transaction(fn),
-    close: async () => undefined,
+function pgPool(pool: Pg.Pool): ConnectionPool {
+  const on = (client: Pg.Pool | Pg.PoolClient) => ({
+    all: async (sql: string, params: readonly unknown[]) =>
+      (await client.query(sql, params as unknown[])).rows as SqlRow[],
+    run: async (sql: string, params: readonly unknown[]) =>
+      (await client.query(sql, params as unknown[])).rowCount ?? 0,
   });
-  const transaction = async <T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(on(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  return {
+    ...on(pool),
+    connect: async () => {
+      const client = await pool.connect();
+      return {
+        ...on(client),
+        begin: () => client.query('BEGIN'),
+        commit: () => client.query('COMMIT'),
+        rollback: () => client.query('ROLLBACK'),
+        release: () => client.release(),
+      };
+    },
+    end: () => pool.end(),
   };
-  return { ...on(pool), close: () => pool.end() };
 }
 
 /**
@@ -126,7 +119,7 @@ export class PostgresBackend extends SqlBackend {
     pool.on('error', () => undefined);
     const label = `postgres://${full.user ? `${full.user}@` : ''}${full.host}:${full.port}/${full.database ?? ''}?table=${table}`;
     const dialect = postgresDialect([password], `${full.host}:${full.port}`);
-    const runner = echoingRunner(poolRunner(pool), full.echo, label);
+    const runner = echoingRunner(poolRunner(pgPool(pool)), full.echo, label);
     try {
       await runner.run(dialect.createTable(table), []);
     } catch (error) {

@@ -6,7 +6,7 @@ import { checkIdentifier } from '../../core/identifiers.ts';
 import { intParam, parseLocalUrl } from '../../core/url.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
-import type { SqlDialect, SqlRow, SqlRunner } from './dialect.ts';
+import { SQL_CAPABILITIES, type SqlDialect, type SqlRow, type SqlRunner } from './dialect.ts';
 import { echoingRunner, type SqlEcho } from './echo.ts';
 import { plainBytes } from './rows.ts';
 import { SqlBackend } from './sql-backend.ts';
@@ -39,15 +39,8 @@ export interface SqliteBackendOptions {
 const OPTIONS = ['path', 'table', 'busyTimeoutMs', 'driver', 'echo'];
 const DRIVERS: readonly SqliteDriverName[] = ['node', 'better-sqlite3'];
 
-const CAPABILITIES: Capabilities = {
-  persistent: true,
-  atomicConditionalWrite: true,
-  multiProcess: true,
-  queryAttrs: true,
-  atomicBatch: true,
-  // SQLITE_MAX_LENGTH of both drivers' builds.
-  maxValueBytes: 1_000_000_000,
-};
+// SQLITE_MAX_LENGTH of both drivers' builds.
+const CAPABILITIES: Capabilities = { ...SQL_CAPABILITIES, maxValueBytes: 1_000_000_000 };
 
 function attrFilter(where: AttrFilter, bind: (value: unknown) => string): string {
   const conditions: string[] = [];
@@ -256,12 +249,7 @@ export function configFromUrl(url: string): BackendConfig {
 
 /** Opens a SQLite store from its config. */
 export async function openFromConfig(config: BackendConfig): Promise<SqliteBackend> {
-  checkKnownOptions(config, OPTIONS, 'sqlite');
-  return SqliteBackend.open({
-    path: String(config.path),
-    table: config.table as string | undefined,
-    busyTimeoutMs: config.busyTimeoutMs as number | undefined,
-    driver: config.driver as SqliteDriverName | undefined,
-    echo: config.echo as boolean | undefined,
-  });
+  // open() checks every option, so the config passes through as it is.
+  const { type: _type, ...options } = config;
+  return SqliteBackend.open(options as unknown as SqliteBackendOptions);
 }
