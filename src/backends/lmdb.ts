@@ -92,8 +92,11 @@ export class LmdbBackend extends BaseBackend {
   }
 
   async get(input: KeyInput): Promise<StoredValue | undefined> {
-    const { path } = this.key(input);
-    // Both reads run in this event turn, so in the same read snapshot.
+    return this.#read(this.key(input).path);
+  }
+
+  // Both reads run in this event turn, so in the same read snapshot.
+  #read(path: string): StoredValue | undefined {
     const meta = this.#meta.get(path);
     const value = this.#values.getBinary(path);
     if (!meta || !value) return undefined;
@@ -191,14 +194,7 @@ export class LmdbBackend extends BaseBackend {
 
   override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
     const paths = keys.map((k) => this.key(k).path);
-    return paths.map((path) => {
-      const meta = this.#meta.get(path);
-      const value = this.#values.getBinary(path);
-      if (!meta || !value) return undefined;
-      const copy = new Uint8Array(value);
-      verifyValue(copy, meta, path, this.label);
-      return { value: copy, meta };
-    });
+    return paths.map((path) => this.#read(path));
   }
 
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {

@@ -200,14 +200,7 @@ export class S3Backend extends BaseBackend {
       yield* super.keys(prefixInput, options);
       return;
     }
-    let emitted = 0;
-    for await (const paths of this.#pagesOfPaths(plan)) {
-      for (const path of paths) {
-        if (emitted >= plan.limit) return;
-        emitted++;
-        yield splitPath(path);
-      }
-    }
+    yield* this.firstKeys(flatten(this.#pagesOfPaths(plan)), plan.limit);
   }
 
   async *#pagesOfPaths(plan: ListPlan): AsyncIterable<string[]> {
@@ -262,12 +255,7 @@ export class S3Backend extends BaseBackend {
   }
 
   async info(): Promise<BackendInfo> {
-    let entries = 0;
-    let bytes = 0;
-    for await (const { meta } of this.list()) {
-      entries++;
-      bytes += meta.size;
-    }
+    const { entries, bytes } = await this.countByListing();
     return {
       type: 's3',
       location: this.label,
@@ -442,4 +430,8 @@ export async function openFromConfig(config: BackendConfig): Promise<S3Backend> 
     conditionalWrites: config.conditionalWrites as S3ConditionalWrites | undefined,
     createBucket: config.createBucket as boolean | undefined,
   });
+}
+
+async function* flatten<T>(pages: AsyncIterable<T[]>): AsyncIterable<T> {
+  for await (const page of pages) yield* page;
 }

@@ -14,7 +14,7 @@ import type {
 } from './backend.ts';
 import { CapacityError, ConditionFailedError, InvalidKeyError, OperationError, StorageError } from './errors.ts';
 import { isPlainObject, type JsonObject } from './json.ts';
-import { type Key, type KeyInput, type ParsedKey, parseKey, parsePrefix } from './keys.ts';
+import { type Key, type KeyInput, type ParsedKey, parseKey, parsePrefix, splitPath } from './keys.ts';
 
 /** The checked options of a list call. */
 export interface ListPlan {
@@ -81,6 +81,27 @@ export abstract class BaseBackend implements Backend {
   /** True once `close()` was called. */
   protected get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The first `limit` items of `items`, as arrays of segments when they are `/`-joined paths. */
+  protected async *firstKeys(items: AsyncIterable<string> | Iterable<string>, limit: number): AsyncIterable<Key> {
+    if (limit <= 0) return;
+    let emitted = 0;
+    for await (const path of items) {
+      yield splitPath(path);
+      if (++emitted >= limit) return;
+    }
+  }
+
+  /** Entries and value bytes, counted through a listing (for engines that keep no totals). */
+  protected async countByListing(): Promise<{ entries: number; bytes: number }> {
+    let entries = 0;
+    let bytes = 0;
+    for await (const { meta } of this.list()) {
+      entries++;
+      bytes += meta.size;
+    }
+    return { entries, bytes };
   }
 
   /** Throws the typed "store is closed" error once `close()` was called. */

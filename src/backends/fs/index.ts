@@ -204,12 +204,7 @@ export class FsBackend extends BaseBackend {
       yield* super.keys(prefixInput, options);
       return;
     }
-    let emitted = 0;
-    for await (const path of this.#walkKeys(this.#dirOf(plan.prefix.segments), plan.prefix.path, plan)) {
-      if (emitted >= plan.limit) return;
-      emitted++;
-      yield splitPath(path);
-    }
+    yield* this.firstKeys(this.#walkKeys(this.#dirOf(plan.prefix.segments), plan.prefix.path, plan), plan.limit);
   }
 
   // Each key has its own lock, so distinct keys are written in parallel (libuv's pool does the I/O).
@@ -237,12 +232,7 @@ export class FsBackend extends BaseBackend {
   }
 
   async info(): Promise<BackendInfo> {
-    let entries = 0;
-    let bytes = 0;
-    for await (const { meta } of this.list()) {
-      entries++;
-      bytes += meta.size;
-    }
+    const { entries, bytes } = await this.countByListing();
     return {
       type: 'fs',
       location: this.#root,

@@ -1,5 +1,7 @@
 import type { AttrFilter, Capabilities } from '../../core/backend.ts';
 import type { StorageError } from '../../core/errors.ts';
+import { plainBytes } from './rows.ts';
+import { onConflictUpdate } from './statements.ts';
 
 /** One row as a driver returns it; column names are the table's. */
 export type SqlRow = Record<string, unknown>;
@@ -89,3 +91,25 @@ export const SQL_CAPABILITIES: Capabilities = {
   queryAttrs: true,
   atomicBatch: true,
 };
+
+/**
+ * Hooks shared by the engines with a `key` text column, double-quoted identifiers,
+ * `ON CONFLICT` upserts with `RETURNING`, and positions counted in characters
+ * (SQLite, PostgreSQL, DuckDB).
+ */
+export const TEXT_KEY_HOOKS = {
+  keyColumn: 'key',
+  quote: (name: string) => `"${name}"`,
+  upsertClause: onConflictUpdate('key'),
+  returning: true,
+  childStart: (prefix: string) => (prefix ? [...prefix].length + 2 : 1),
+  keyOf: (raw: unknown) => raw as string,
+  valueOf: plainBytes,
+  batch: { rows: 500, bytes: 64 * 1024 * 1024 },
+} as const;
+
+/** `$1`, `$2`, ... placeholders and the `strpos` direct-child test (PostgreSQL, DuckDB). */
+export const NUMBERED_HOOKS = {
+  placeholder: (n: number) => `$${n}`,
+  directChild: (param: string) => `strpos(substr(key, ${param}), '/') = 0`,
+} as const;

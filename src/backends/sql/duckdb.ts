@@ -2,18 +2,25 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type * as Duck from '@duckdb/node-api';
 import type { BackendConfig, Capabilities } from '../../core/backend.ts';
-import { ConnectionError, OperationError, StorageError } from '../../core/errors.ts';
+import { OperationError } from '../../core/errors.ts';
 import { checkIdentifier } from '../../core/identifiers.ts';
 import { parseLocalUrl } from '../../core/url.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { loadDriver } from '../kit/load-driver.ts';
 import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
 import { SerialQueue } from '../kit/serial-queue.ts';
-import { SQL_CAPABILITIES, type SqlDialect, type SqlRow, type SqlRunner } from './dialect.ts';
+import {
+  NUMBERED_HOOKS,
+  SQL_CAPABILITIES,
+  type SqlDialect,
+  type SqlRow,
+  type SqlRunner,
+  TEXT_KEY_HOOKS,
+} from './dialect.ts';
 import { echoingRunner, type SqlEcho } from './echo.ts';
-import { plainBytes } from './rows.ts';
+import { openFailure } from './open-failure.ts';
 import { SqlBackend } from './sql-backend.ts';
-import { onConflictUpdate } from './statements.ts';
+import { createTableSql } from './statements.ts';
 
 /** Options of {@link DuckdbBackend}. */
 export interface DuckdbBackendOptions {
@@ -39,32 +46,22 @@ function duckdbDialect(duck: typeof Duck): SqlDialect {
   return {
     type: 'duckdb',
     capabilities: CAPABILITIES,
-    keyColumn: 'key',
-    quote: (name) => `"${name}"`,
-    placeholder: (n) => `$${n}`,
-    createTable: (table) => `CREATE TABLE IF NOT EXISTS "${table}" (
-      key VARCHAR PRIMARY KEY,
-      etag VARCHAR NOT NULL,
-      size BIGINT NOT NULL,
-      checksum BIGINT NOT NULL,
-      created_at BIGINT NOT NULL,
-      modified_at BIGINT NOT NULL,
-      attrs JSON NOT NULL,
-      value BLOB NOT NULL
-    )`,
-    upsertClause: onConflictUpdate('key'),
+    ...TEXT_KEY_HOOKS,
+    ...NUMBERED_HOOKS,
+    createTable: (table) =>
+      createTableSql(`"${table}"`, 'key', {
+        key: 'VARCHAR PRIMARY KEY',
+        text: 'VARCHAR',
+        integer: 'BIGINT',
+        json: 'JSON',
+        blob: 'BLOB',
+      }),
     ignoreDuplicateClause: ' ON CONFLICT (key) DO NOTHING',
     isDuplicateKey: (error) =>
       /Duplicate key|PRIMARY KEY or UNIQUE constraint/i.test(String((error as Error)?.message)),
-    returning: true,
-    directChild: (param) => `strpos(substr(key, ${param}), '/') = 0`,
-    childStart: (prefix) => (prefix ? [...prefix].length + 2 : 1),
     attrFilter: (where, bind) => `json_contains(attrs, ${bind(JSON.stringify(where))})`,
     bindValue: (value) => duck.blobValue(value),
-    keyOf: (raw) => raw as string,
-    valueOf: plainBytes,
     compactStatements: () => ['CHECKPOINT'],
-    batch: { rows: 500, bytes: 64 * 1024 * 1024 },
     classify: (error, context) => classifyDriverError(error, { ...context, secrets: [] }),
   };
 }
@@ -129,11 +126,7 @@ export class DuckdbBackend extends SqlBackend {
       runner = echoingRunner(connectionRunner(instance, conn), options.echo, label);
       await runner.run(dialect.createTable(table), []);
     } catch (error) {
-      if (error instanceof StorageError) throw error;
-      throw new ConnectionError(`Cannot open DuckDB database: ${(error as Error).message}`, {
-        backend: label,
-        cause: error,
-      });
+      throw openFailure('DuckDB', label, error);
     }
     return new DuckdbBackend({
       dialect,

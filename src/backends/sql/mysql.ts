@@ -1,21 +1,21 @@
 import type * as MySql from 'mysql2/promise';
 import type { BackendConfig, Capabilities } from '../../core/backend.ts';
 import { CapacityError } from '../../core/errors.ts';
-import { checkIdentifier } from '../../core/identifiers.ts';
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
 import { loadDriver } from '../kit/load-driver.ts';
-import { passwordFrom } from '../kit/options.ts';
 import { SQL_CAPABILITIES, type SqlDialect, type SqlRow } from './dialect.ts';
 import { echoingRunner } from './echo.ts';
-import { type ConnectionPool, poolRunner } from './pool-runner.ts';
+import { type DriverPool, poolRunner } from './pool-runner.ts';
 import { plainBytes } from './rows.ts';
 import {
   type SqlServerOptions,
+  serverTarget,
   sqlServerConfig,
   sqlServerConfigFromUrl,
   sqlServerOptionsFromConfig,
 } from './server-options.ts';
 import { SqlBackend } from './sql-backend.ts';
+import { createTableSql } from './statements.ts';
 
 /** Options of {@link MysqlBackend}. */
 export type MysqlBackendOptions = SqlServerOptions;
@@ -44,16 +44,15 @@ function mysqlDialect(secrets: readonly (string | undefined)[], address: string)
     quote: (name) => `\`${name}\``,
     placeholder: () => '?',
     // VARBINARY keys order by bytes, so prefixes are range scans on the primary key.
-    createTable: (table) => `CREATE TABLE IF NOT EXISTS \`${table}\` (
-      \`k\` VARBINARY(${MYSQL_MAX_KEY_BYTES}) NOT NULL PRIMARY KEY,
-      etag VARCHAR(64) NOT NULL,
-      size BIGINT NOT NULL,
-      checksum BIGINT NOT NULL,
-      created_at BIGINT NOT NULL,
-      modified_at BIGINT NOT NULL,
-      attrs JSON NOT NULL,
-      value LONGBLOB NOT NULL
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+    createTable: (table) =>
+      createTableSql(`\`${table}\``, '`k`', {
+        key: `VARBINARY(${MYSQL_MAX_KEY_BYTES}) NOT NULL PRIMARY KEY`,
+        text: 'VARCHAR(64)',
+        integer: 'BIGINT',
+        json: 'JSON',
+        blob: 'LONGBLOB',
+        suffix: ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
+      }),
     upsertClause: `ON DUPLICATE KEY UPDATE ${['etag', 'size', 'checksum', 'modified_at', 'attrs', 'value']
       .map((c) => `${c} = VALUES(${c})`)
       .join(', ')}`,
@@ -86,34 +85,25 @@ function mysqlDialect(secrets: readonly (string | undefined)[], address: string)
 }
 
 // Prepared statements (execute) send values in binary, so a 10 MB blob stays 10 MB on
-// the wire; statements with many parameters (batches) go through query(), so the
-// server's prepared-statement cache is not filled with one entry per batch size.
+// the wire. Batches (many parameters) go through query(), so the server's prepared-
+// statement cache does not fill with one entry per batch size; so do statements without
+// parameters, as some (BEGIN) cannot be prepared.
 const MAX_PREPARED_PARAMS = 16;
 
-function mysqlPool(pool: MySql.Pool): ConnectionPool {
-  const on = (conn: MySql.Pool | MySql.PoolConnection) => {
-    const send = (sql: string, params: readonly unknown[]) =>
-      params.length > MAX_PREPARED_PARAMS
-        ? conn.query(sql, params as unknown[])
-        : conn.execute(sql, params as MySql.ExecuteValues);
-    return {
-      all: async (sql: string, params: readonly unknown[]) => (await send(sql, params))[0] as SqlRow[],
-      run: async (sql: string, params: readonly unknown[]) =>
-        ((await send(sql, params))[0] as MySql.ResultSetHeader).affectedRows,
-    };
-  };
+function mysqlPool(pool: MySql.Pool): DriverPool<MySql.Pool | MySql.PoolConnection> {
   return {
-    ...on(pool),
-    connect: async () => {
-      const conn = await pool.getConnection();
-      return {
-        ...on(conn),
-        begin: () => conn.beginTransaction(),
-        commit: () => conn.commit(),
-        rollback: () => conn.rollback(),
-        release: () => conn.release(),
-      };
+    any: pool,
+    exec: async (conn, sql, params) => {
+      const prepared = params.length > 0 && params.length <= MAX_PREPARED_PARAMS;
+      const [result] = prepared
+        ? await conn.execute(sql, params as MySql.ExecuteValues)
+        : await conn.query(sql, params as unknown[]);
+      return Array.isArray(result)
+        ? { rows: result as SqlRow[], changes: 0 }
+        : { rows: [], changes: (result as MySql.ResultSetHeader).affectedRows };
     },
+    acquire: () => pool.getConnection(),
+    release: (conn) => (conn as MySql.PoolConnection).release(),
     end: () => pool.end(),
   };
 }
@@ -133,9 +123,8 @@ function mysqlPool(pool: MySql.Pool): ConnectionPool {
 export class MysqlBackend extends SqlBackend {
   /** Connects, and creates the table on first use. */
   static async open(options: MysqlBackendOptions): Promise<MysqlBackend> {
-    const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'mysql');
-    const full = { ...options, table, host: options.host ?? '127.0.0.1', port: options.port ?? 3306 };
-    const password = passwordFrom(options);
+    const { options: full, password, label, address } = serverTarget('mysql', options, 3306);
+    const table = full.table;
     const mysql = await loadDriver<{ default: typeof MySql }>('mysql2/promise', 'mysql');
     const pool = mysql.default.createPool({
       host: full.host,
@@ -148,8 +137,7 @@ export class MysqlBackend extends SqlBackend {
       charset: 'utf8mb4',
       supportBigNumbers: true,
     });
-    const label = `mysql://${full.user ? `${full.user}@` : ''}${full.host}:${full.port}/${full.database ?? ''}?table=${table}`;
-    const dialect = mysqlDialect([password], `${full.host}:${full.port}`);
+    const dialect = mysqlDialect([password], address);
     const runner = echoingRunner(poolRunner(mysqlPool(pool)), full.echo, label);
     let packet: number;
     try {

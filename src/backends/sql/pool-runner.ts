@@ -1,58 +1,44 @@
 import type { SqlRow, SqlRunner } from './dialect.ts';
 
-/** One connection of a server driver's pool, as {@link poolRunner} needs it. */
-export interface PooledConnection {
-  all(sql: string, params: readonly unknown[]): Promise<SqlRow[]>;
-  run(sql: string, params: readonly unknown[]): Promise<number>;
-  begin(): Promise<unknown>;
-  commit(): Promise<unknown>;
-  rollback(): Promise<unknown>;
-  release(): void;
-}
-
-/** A server driver's pool, as {@link poolRunner} needs it. */
-export interface ConnectionPool {
-  /** Runs one statement on any free connection. */
-  all(sql: string, params: readonly unknown[]): Promise<SqlRow[]>;
-  run(sql: string, params: readonly unknown[]): Promise<number>;
-  connect(): Promise<PooledConnection>;
+/** A server driver's pool, reduced to what {@link poolRunner} needs. `C` is a pool or one of its connections. */
+export interface DriverPool<C> {
+  /** The pool itself, which runs a single statement on any free connection. */
+  readonly any: C;
+  /** Runs one statement on `conn`. */
+  exec(conn: C, sql: string, params: readonly unknown[]): Promise<{ rows: SqlRow[]; changes: number }>;
+  /** Takes one connection out of the pool. */
+  acquire(): Promise<C>;
+  /** Gives it back. */
+  release(conn: C): void;
+  /** Closes every connection. */
   end(): Promise<void>;
 }
 
 /**
- * A runner over a pool: single statements on any connection, a transaction on one
- * connection taken from the pool for its duration and rolled back when it throws.
+ * A runner over a pool: single statements on any connection; a transaction on one
+ * connection held for its duration and rolled back when it throws. A transaction
+ * opened inside one joins it.
  */
-export function poolRunner(pool: ConnectionPool): SqlRunner {
-  const transaction = async <T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> => {
-    const conn = await pool.connect();
-    try {
-      await conn.begin();
-      const result = await fn(txRunnerOf(conn));
-      await conn.commit();
-      return result;
-    } catch (error) {
-      await conn.rollback().catch(() => undefined);
-      throw error;
-    } finally {
-      conn.release();
-    }
-  };
-  return {
-    all: (sql, params) => pool.all(sql, params),
-    run: (sql, params) => pool.run(sql, params),
+export function poolRunner<C>(pool: DriverPool<C>): SqlRunner {
+  const on = (conn: C, transaction: SqlRunner['transaction']): SqlRunner => ({
+    all: async (sql, params) => (await pool.exec(conn, sql, params)).rows,
+    run: async (sql, params) => (await pool.exec(conn, sql, params)).changes,
     transaction,
     close: () => pool.end(),
-  };
-}
-
-// A nested transaction joins the one already open on the connection.
-function txRunnerOf(conn: PooledConnection): SqlRunner {
-  const tx: SqlRunner = {
-    all: (sql, params) => conn.all(sql, params),
-    run: (sql, params) => conn.run(sql, params),
-    transaction: (inner) => inner(tx),
-    close: async () => undefined,
-  };
-  return tx;
+  });
+  return on(pool.any, async (fn) => {
+    const conn = await pool.acquire();
+    try {
+      await pool.exec(conn, 'BEGIN', []);
+      const tx: SqlRunner = on(conn, (inner) => inner(tx));
+      const result = await fn(tx);
+      await pool.exec(conn, 'COMMIT', []);
+      return result;
+    } catch (error) {
+      await pool.exec(conn, 'ROLLBACK', []).catch(() => undefined);
+      throw error;
+    } finally {
+      pool.release(conn);
+    }
+  });
 }

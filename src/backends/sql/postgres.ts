@@ -1,21 +1,19 @@
 import type * as Pg from 'pg';
 import type { BackendConfig, Capabilities } from '../../core/backend.ts';
-import { checkIdentifier } from '../../core/identifiers.ts';
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
 import { loadDriver } from '../kit/load-driver.ts';
-import { passwordFrom } from '../kit/options.ts';
-import { SQL_CAPABILITIES, type SqlDialect, type SqlRow } from './dialect.ts';
+import { NUMBERED_HOOKS, SQL_CAPABILITIES, type SqlDialect, type SqlRow, TEXT_KEY_HOOKS } from './dialect.ts';
 import { echoingRunner } from './echo.ts';
-import { type ConnectionPool, poolRunner } from './pool-runner.ts';
-import { plainBytes } from './rows.ts';
+import { type DriverPool, poolRunner } from './pool-runner.ts';
 import {
   type SqlServerOptions,
+  serverTarget,
   sqlServerConfig,
   sqlServerConfigFromUrl,
   sqlServerOptionsFromConfig,
 } from './server-options.ts';
 import { SqlBackend } from './sql-backend.ts';
-import { onConflictUpdate } from './statements.ts';
+import { createTableSql } from './statements.ts';
 
 /** Options of {@link PostgresBackend}. */
 export type PostgresBackendOptions = SqlServerOptions;
@@ -36,55 +34,35 @@ function postgresDialect(secrets: readonly (string | undefined)[], address: stri
   return {
     type: 'postgres',
     capabilities: CAPABILITIES,
-    keyColumn: 'key',
-    quote: (name) => `"${name}"`,
-    placeholder: (n) => `$${n}`,
+    ...TEXT_KEY_HOOKS,
+    ...NUMBERED_HOOKS,
     // COLLATE "C" orders keys by bytes, so prefixes are range scans on the primary key.
-    createTable: (table) => `CREATE TABLE IF NOT EXISTS "${table}" (
-      key TEXT COLLATE "C" PRIMARY KEY,
-      etag TEXT NOT NULL,
-      size BIGINT NOT NULL,
-      checksum BIGINT NOT NULL,
-      created_at BIGINT NOT NULL,
-      modified_at BIGINT NOT NULL,
-      attrs JSONB NOT NULL,
-      value BYTEA NOT NULL
-    )`,
-    upsertClause: onConflictUpdate('key'),
+    createTable: (table) =>
+      createTableSql(`"${table}"`, 'key', {
+        key: 'TEXT COLLATE "C" PRIMARY KEY',
+        text: 'TEXT',
+        integer: 'BIGINT',
+        json: 'JSONB',
+        blob: 'BYTEA',
+      }),
     ignoreDuplicateClause: ' ON CONFLICT (key) DO NOTHING',
     isDuplicateKey: (error) => (error as { code?: string } | null)?.code === '23505',
-    returning: true,
-    directChild: (param) => `strpos(substr(key, ${param}), '/') = 0`,
-    childStart: (prefix) => (prefix ? [...prefix].length + 2 : 1),
     attrFilter: (where, bind) => `attrs @> ${bind(JSON.stringify(where))}::jsonb`,
     bindValue: (value) => value,
-    keyOf: (raw) => raw as string,
-    valueOf: plainBytes,
     compactStatements: (table) => [`VACUUM ANALYZE "${table}"`],
-    batch: { rows: 500, bytes: 64 * 1024 * 1024 },
     classify: (error, context) => classifyDriverError(error, { ...context, secrets, address, table: PG_ERRORS }),
   };
 }
 
-function pgPool(pool: Pg.Pool): ConnectionPool {
-  const on = (client: Pg.Pool | Pg.PoolClient) => ({
-    all: async (sql: string, params: readonly unknown[]) =>
-      (await client.query(sql, params as unknown[])).rows as SqlRow[],
-    run: async (sql: string, params: readonly unknown[]) =>
-      (await client.query(sql, params as unknown[])).rowCount ?? 0,
-  });
+function pgPool(pool: Pg.Pool): DriverPool<Pg.Pool | Pg.PoolClient> {
   return {
-    ...on(pool),
-    connect: async () => {
-      const client = await pool.connect();
-      return {
-        ...on(client),
-        begin: () => client.query('BEGIN'),
-        commit: () => client.query('COMMIT'),
-        rollback: () => client.query('ROLLBACK'),
-        release: () => client.release(),
-      };
+    any: pool,
+    exec: async (conn, sql, params) => {
+      const result = await conn.query(sql, params as unknown[]);
+      return { rows: result.rows as SqlRow[], changes: result.rowCount ?? 0 };
     },
+    acquire: () => pool.connect(),
+    release: (conn) => (conn as Pg.PoolClient).release(),
     end: () => pool.end(),
   };
 }
@@ -102,9 +80,8 @@ function pgPool(pool: Pg.Pool): ConnectionPool {
 export class PostgresBackend extends SqlBackend {
   /** Connects, and creates the table on first use. */
   static async open(options: PostgresBackendOptions): Promise<PostgresBackend> {
-    const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'postgres');
-    const full = { ...options, table, host: options.host ?? '127.0.0.1', port: options.port ?? 5432 };
-    const password = passwordFrom(options);
+    const { options: full, password, label, address } = serverTarget('postgres', options, 5432);
+    const table = full.table;
     const pg = await loadDriver<{ default: typeof Pg }>('pg', 'postgres');
     const pool = new pg.default.Pool({
       host: full.host,
@@ -117,8 +94,7 @@ export class PostgresBackend extends SqlBackend {
     });
     // An idle client losing its connection (server restart) must not crash the process.
     pool.on('error', () => undefined);
-    const label = `postgres://${full.user ? `${full.user}@` : ''}${full.host}:${full.port}/${full.database ?? ''}?table=${table}`;
-    const dialect = postgresDialect([password], `${full.host}:${full.port}`);
+    const dialect = postgresDialect([password], address);
     const runner = echoingRunner(poolRunner(pgPool(pool)), full.echo, label);
     try {
       await runner.run(dialect.createTable(table), []);

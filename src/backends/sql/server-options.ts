@@ -1,6 +1,7 @@
 import type { BackendConfig } from '../../core/backend.ts';
+import { checkIdentifier } from '../../core/identifiers.ts';
 import { intParam } from '../../core/url.ts';
-import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
+import { checkKnownOptions, checkKnownParams, passwordFrom } from '../kit/options.ts';
 
 /** Connection options shared by the PostgreSQL and MySQL backends. */
 export interface SqlServerOptions {
@@ -92,5 +93,28 @@ export function sqlServerConfig(
     connectTimeoutMs: options.connectTimeoutMs,
     passwordEnv: options.passwordEnv,
     echo: options.echo === true ? true : undefined,
+  };
+}
+
+/** Where a server store lives, resolved once at open: defaults filled in, password looked up. */
+export interface ServerTarget {
+  readonly options: SqlServerOptions & { table: string; host: string; port: number };
+  readonly password: string | undefined;
+  /** `scheme://user@host:port/db?table=...`, never with the password. */
+  readonly label: string;
+  /** `host:port`, for connection errors. */
+  readonly address: string;
+}
+
+/** Fills in the defaults of `options` for a server of `type` listening on `defaultPort`. */
+export function serverTarget(type: string, options: SqlServerOptions, defaultPort: number): ServerTarget {
+  const table = checkIdentifier(options.table ?? 'stowage', 'table name', type);
+  const full = { ...options, table, host: options.host ?? '127.0.0.1', port: options.port ?? defaultPort };
+  const user = full.user ? `${full.user}@` : '';
+  return {
+    options: full,
+    password: passwordFrom(options),
+    label: `${type}://${user}${full.host}:${full.port}/${full.database ?? ''}?table=${table}`,
+    address: `${full.host}:${full.port}`,
   };
 }

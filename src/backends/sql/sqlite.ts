@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { AttrFilter, BackendConfig, Capabilities } from '../../core/backend.ts';
-import { CapacityError, ConnectionError, CorruptValueError, OperationError, StorageError } from '../../core/errors.ts';
+import { CapacityError, ConnectionError, CorruptValueError, OperationError } from '../../core/errors.ts';
 import { checkIdentifier } from '../../core/identifiers.ts';
 import { intParam, parseLocalUrl } from '../../core/url.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
-import { SQL_CAPABILITIES, type SqlDialect, type SqlRow, type SqlRunner } from './dialect.ts';
+import { SQL_CAPABILITIES, type SqlDialect, type SqlRow, type SqlRunner, TEXT_KEY_HOOKS } from './dialect.ts';
 import { echoingRunner, type SqlEcho } from './echo.ts';
-import { plainBytes } from './rows.ts';
+import { openFailure } from './open-failure.ts';
 import { SqlBackend } from './sql-backend.ts';
 import {
   openSqliteFile,
@@ -17,7 +17,7 @@ import {
   type SqliteStatement,
   sqliteCode,
 } from './sqlite-driver.ts';
-import { onConflictUpdate } from './statements.ts';
+import { createTableSql } from './statements.ts';
 
 /** Options of {@link SqliteBackend}. */
 export interface SqliteBackendOptions {
@@ -62,32 +62,23 @@ function sqliteDialect(): SqlDialect {
   return {
     type: 'sqlite',
     capabilities: CAPABILITIES,
-    keyColumn: 'key',
-    quote: (name) => `"${name}"`,
+    ...TEXT_KEY_HOOKS,
     placeholder: () => '?',
-    createTable: (table) => `CREATE TABLE IF NOT EXISTS "${table}" (
-      key TEXT PRIMARY KEY NOT NULL,
-      etag TEXT NOT NULL,
-      size INTEGER NOT NULL,
-      checksum INTEGER NOT NULL,
-      created_at INTEGER NOT NULL,
-      modified_at INTEGER NOT NULL,
-      attrs TEXT NOT NULL,
-      value BLOB NOT NULL
-    )`,
-    upsertClause: onConflictUpdate('key'),
+    createTable: (table) =>
+      createTableSql(`"${table}"`, 'key', {
+        key: 'TEXT PRIMARY KEY NOT NULL',
+        text: 'TEXT',
+        integer: 'INTEGER',
+        json: 'TEXT',
+        blob: 'BLOB',
+      }),
     ignoreDuplicateClause: ' ON CONFLICT(key) DO NOTHING',
     isDuplicateKey: (error) => sqliteCode(error).startsWith('SQLITE_CONSTRAINT'),
-    returning: true,
     // substr counts characters, not UTF-16 units.
     directChild: (param) => `instr(substr(key, ${param}), '/') = 0`,
-    childStart: (prefix) => (prefix ? [...prefix].length + 2 : 1),
     attrFilter,
     bindValue: (value) => value,
-    keyOf: (raw) => raw as string,
-    valueOf: plainBytes,
     compactStatements: () => ['VACUUM'],
-    batch: { rows: 500, bytes: 64 * 1024 * 1024 },
     classify: (error, context) => {
       const code = sqliteCode(error);
       const base = { key: context.key, backend: context.backend, cause: error };
@@ -207,11 +198,7 @@ export class SqliteBackend extends SqlBackend {
       db.exec('PRAGMA synchronous = NORMAL');
       db.exec(dialect.createTable(table));
     } catch (error) {
-      if (error instanceof StorageError) throw error;
-      throw new ConnectionError(`Cannot open SQLite database: ${(error as Error).message}`, {
-        backend: label,
-        cause: error,
-      });
+      throw openFailure('SQLite', label, error);
     }
     return new SqliteBackend({
       dialect,

@@ -68,3 +68,27 @@ export function onConflictUpdate(keyColumn: string): string {
     .join(', ');
   return `ON CONFLICT (${keyColumn}) DO UPDATE SET ${set}`;
 }
+
+/** Column types of one engine, for {@link createTableSql}. */
+export interface ColumnTypes {
+  /** The key column's whole definition, primary key included. */
+  readonly key: string;
+  readonly text: string;
+  readonly integer: string;
+  readonly json: string;
+  readonly blob: string;
+  /** Appended after the column list (engine, charset). */
+  readonly suffix?: string | undefined;
+}
+
+/** The one table layout every SQL engine stores, in `types`. */
+export function createTableSql(quotedTable: string, keyColumn: string, types: ColumnTypes): string {
+  const columns = [
+    `${keyColumn} ${types.key}`,
+    `etag ${types.text} NOT NULL`,
+    ...['size', 'checksum', 'created_at', 'modified_at'].map((c) => `${c} ${types.integer} NOT NULL`),
+    `attrs ${types.json} NOT NULL`,
+    `value ${types.blob} NOT NULL`,
+  ];
+  return `CREATE TABLE IF NOT EXISTS ${quotedTable} (${columns.join(', ')})${types.suffix ?? ''}`;
+}
