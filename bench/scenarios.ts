@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { open as openLmdb } from 'lmdb';
 import { LRUCache } from 'lru-cache';
 import { MemoryBackend } from '../src/backends/memory.ts';
 import { createMemoStore } from '../src/entries/cas.ts';
 import { memoize, openBackend, TieredBackend, ValueStore } from '../src/index.ts';
 import { type Measurement, measure, peakRssMb, type Size, sampleValue } from './harness.ts';
-import { type Engine, scratch } from './subjects.ts';
+import { type Engine, openRawSqlite, scratch } from './subjects.ts';
 
 const KEYS: Record<Size, number> = { full: 2000, quick: 500, tiny: 20 };
 
@@ -39,9 +38,9 @@ export async function conditionalSet(size: Size, engine: Engine): Promise<Measur
   if (engine.name !== 'sqlite') return [];
   const backend = engine.stowage.backend;
   let etag = (await backend.put('cas-key', new TextEncoder().encode(JSON.stringify(sampleValue(0))))).etag;
-  const db = new Database(join(scratch, 'raw-cas.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  const { db, name: rawName } = await openRawSqlite(join(scratch, 'raw-cas.sqlite'));
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
   db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT, etag INTEGER)');
   db.prepare("INSERT OR REPLACE INTO kv VALUES ('cas-key', '{}', 0)").run();
   const update = db.prepare('UPDATE kv SET value = ?, etag = etag + 1 WHERE key = ? AND etag = ?');
@@ -53,7 +52,7 @@ export async function conditionalSet(size: Size, engine: Engine): Promise<Measur
         await backend.put('cas-key', new TextEncoder().encode(JSON.stringify(sampleValue(i++))), { ifMatch: etag })
       ).etag;
     },
-    'raw better-sqlite3': async () => {
+    [rawName]: async () => {
       if (update.run(JSON.stringify(sampleValue(i++)), 'cas-key', version).changes !== 1) throw new Error('lost');
       version++;
     },
@@ -103,11 +102,11 @@ export async function listing(size: Size, engine: Engine): Promise<Measurement[]
     },
   };
   if (engine.name === 'sqlite') {
-    const db = new Database(join(scratch, 'stowage.sqlite'), { readonly: true });
+    const { db, name } = await openRawSqlite(join(scratch, 'stowage.sqlite'));
     const stmt = db.prepare(
       "SELECT key, etag, size, checksum, created_at, modified_at, attrs FROM stowage WHERE key >= 'list/' AND key < 'list0' ORDER BY key",
     );
-    tasks['raw better-sqlite3'] = async () => stmt.all();
+    tasks[name] = async () => stmt.all();
   }
   if (engine.name === 'lmdb') {
     const raw = openLmdb({ path: join(scratch, 'stowage-lmdb'), maxDbs: 4, readOnly: true });
@@ -130,7 +129,7 @@ export async function largeValue(size: Size): Promise<Measurement[]> {
     const store = await openBackend(url);
     await store.put('large', bytes);
     const rawFile = join(scratch, 'large.raw');
-    const db = new Database(join(scratch, 'large-raw.sqlite'));
+    const { db, name: rawSqliteName } = await openRawSqlite(join(scratch, 'large-raw.sqlite'));
     db.exec('CREATE TABLE IF NOT EXISTS b (k TEXT PRIMARY KEY, v BLOB)');
     db.prepare('INSERT OR REPLACE INTO b VALUES (?, ?)').run('large', bytes);
     const raw =
@@ -139,7 +138,7 @@ export async function largeValue(size: Size): Promise<Measurement[]> {
         : {
             put: async () => db.prepare('INSERT OR REPLACE INTO b VALUES (?, ?)').run('large', bytes),
             get: async () => db.prepare('SELECT v FROM b WHERE k = ?').get('large'),
-            name: 'raw better-sqlite3',
+            name: rawSqliteName,
           };
     const rows = await measure(quick, `${mb} MB value`, engine, {
       'stowage put': () => store.put('large', bytes),
@@ -191,13 +190,13 @@ export async function memoizeHit(size: Size): Promise<Measurement[]> {
   const store = createMemoStore(backend);
   const f = memoize(async (x: number) => sampleValue(x), { store, name: 'f', params: ['x'] });
   await f(1);
-  const db = new Database(join(scratch, 'memo-raw.sqlite'));
+  const { db, name: rawName } = await openRawSqlite(join(scratch, 'memo-raw.sqlite'));
   db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT)');
   db.prepare('INSERT OR REPLACE INTO kv VALUES (?, ?)').run('f(1)', JSON.stringify(sampleValue(1)));
   const get = db.prepare('SELECT value FROM kv WHERE key = ?');
   const rows = await measure(size, 'memoize hit', 'sqlite', {
     'memoized call (hit)': () => f(1),
-    'raw better-sqlite3 get': async () => JSON.parse((get.get('f(1)') as { value: string }).value),
+    [`${rawName} get`]: async () => JSON.parse((get.get('f(1)') as { value: string }).value),
   });
   db.close();
   await backend.close();

@@ -7,7 +7,6 @@ import KeyvMysql from '@keyv/mysql';
 import KeyvPostgres from '@keyv/postgres';
 import KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
-import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import Keyv from 'keyv';
 import { open as openLmdb } from 'lmdb';
@@ -101,24 +100,12 @@ export async function engines(
     });
   }
   if (which.includes('sqlite')) {
-    const db = new Database(join(scratch, 'raw.sqlite'));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT)');
-    const get = db.prepare('SELECT value FROM kv WHERE key = ?');
-    const set = db.prepare(
-      'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-    );
+    const raw = await rawSqlite(join(scratch, 'raw.sqlite'));
     out.push({
       name: 'sqlite',
-      stowage: await stowage('stowage', `sqlite:${scratch}/stowage.sqlite`),
+      stowage: await stowage('stowage', `sqlite:${scratch}/stowage.sqlite?driver=${raw.driver}`),
       peers: [keyv('keyv (@keyv/sqlite)', new KeyvSqlite(`sqlite://${scratch}/keyv.sqlite`))],
-      raw: {
-        name: 'raw better-sqlite3',
-        get: async (k) => dec((get.get(k) as { value: string } | undefined)?.value),
-        set: async (k, v) => set.run(k, enc(v)),
-        close: async () => void db.close(),
-      },
+      raw: raw.subject,
     });
   }
   if (which.includes('fs')) {
@@ -249,4 +236,59 @@ export async function engines(
     });
   }
   return out;
+}
+
+/** A SQLite connection as both raw drivers offer it. */
+export interface SqliteDb {
+  prepare(sql: string): {
+    get(...params: unknown[]): unknown;
+    all(...params: unknown[]): unknown[];
+    run(...params: unknown[]): { changes: number | bigint };
+  };
+  exec(sql: string): void;
+  close(): void;
+}
+
+/** The raw SQLite driver that runs here, and its subject name (`raw better-sqlite3`, `raw node:sqlite`). */
+export interface RawSqlite {
+  db: SqliteDb;
+  driver: 'better-sqlite3' | 'node';
+  name: string;
+}
+
+/**
+ * Opens `path` with the raw driver the sqlite backend runs on here: better-sqlite3 when
+ * its addon loads on this Node, else the built-in node:sqlite (Node 22.13+).
+ */
+export async function openRawSqlite(path: string): Promise<RawSqlite> {
+  try {
+    const { default: Database } = await import('better-sqlite3');
+    return { db: new Database(path) as unknown as SqliteDb, driver: 'better-sqlite3', name: 'raw better-sqlite3' };
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_DLOPEN_FAILED') throw error;
+    const { DatabaseSync } = (await import(['node', 'sqlite'].join(':'))) as {
+      DatabaseSync: new (path: string) => SqliteDb;
+    };
+    return { db: new DatabaseSync(path), driver: 'node', name: 'raw node:sqlite' };
+  }
+}
+
+async function rawSqlite(path: string): Promise<{ driver: RawSqlite['driver']; subject: Subject }> {
+  const { db, driver, name } = await openRawSqlite(path);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT)');
+  const get = db.prepare('SELECT value FROM kv WHERE key = ?');
+  const set = db.prepare(
+    'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  );
+  return {
+    driver,
+    subject: {
+      name,
+      get: async (k) => dec((get.get(k) as { value: string } | undefined)?.value),
+      set: async (k, v) => set.run(k, enc(v)),
+      close: async () => void db.close(),
+    },
+  };
 }
