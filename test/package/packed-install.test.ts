@@ -102,10 +102,12 @@ describe('the packed package, installed into an empty project', () => {
     expect(JSON.parse(out)).toEqual(['v', 'w']);
   });
 
-  it.skipIf(node24Skip !== undefined)('stores, reads and lists on the default sqlite store with no driver installed (Node 22.13+)', () => {
-    const out = run(
-      node24 as string,
-      `
+  it.skipIf(node24Skip !== undefined)(
+    'stores, reads and lists on the default sqlite store with no driver installed (Node 22.13+)',
+    () => {
+      const out = run(
+        node24 as string,
+        `
       const { openBackend } = await import('stowage');
       const store = await openBackend('sqlite:./data/x.sqlite');
       await store.put('runs/a', new TextEncoder().encode('hello'));
@@ -116,7 +118,8 @@ describe('the packed package, installed into an empty project', () => {
       await store.close();
       console.log(JSON.stringify({ value: new TextDecoder().decode(hit.value), keys, driver: info.details.driver }));
       `,
-    );
-    expect(JSON.parse(out)).toEqual({ value: 'hello', keys: ['runs/a'], driver: 'node' });
-  });
+      );
+      expect(JSON.parse(out)).toEqual({ value: 'hello', keys: ['runs/a'], driver: 'node' });
+    },
+  );
 });
