@@ -16,9 +16,7 @@ import { compareKeyPaths, isUnder, type KeyInput } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
 import { listSorted } from '../core/sorted-keys.ts';
 import { intParam, parseLocalUrl } from '../core/url.ts';
-
-/** Which entry a full memory store drops first. */
-export type EvictionPolicy = 'lru' | 'fifo';
+import { ByteBoundedMap, EVICTION_POLICIES, type EvictionPolicy } from './kit/byte-bounded-map.ts';
 
 /** Options of {@link MemoryBackend}. */
 export interface MemoryBackendOptions {
@@ -26,9 +24,15 @@ export interface MemoryBackendOptions {
   maxBytes?: number | undefined;
   /** Eviction order when `maxBytes` is set (default `lru`). */
   policy?: EvictionPolicy | undefined;
-  /** Name of a process-wide store: every backend opened with the same name shares its data. */
+  /**
+   * Name of a process-wide store: every backend opened with the same name shares its data,
+   * and its bound (the first opener's `maxBytes` and `policy`; a later open asking for
+   * another bound is refused).
+   */
   name?: string | undefined;
 }
+
+export type { EvictionPolicy };
 
 interface Entry {
   value: Uint8Array;
@@ -36,10 +40,20 @@ interface Entry {
 }
 
 class MemoryState {
-  // Map iteration order is insertion order: the front is the eviction candidate.
-  readonly entries = new Map<string, Entry>();
-  bytes = 0;
+  readonly entries: ByteBoundedMap<Entry>;
+  // Key order for listings, rebuilt after the set of keys changed.
   sorted: string[] | undefined;
+
+  constructor(maxBytes: number | undefined, policy: EvictionPolicy | undefined) {
+    this.entries = new ByteBoundedMap<Entry>({
+      maxBytes,
+      policy,
+      sizeOf: (entry) => entry.value.byteLength,
+      onEvict: () => {
+        this.sorted = undefined;
+      },
+    });
+  }
 }
 
 const namedStates = new Map<string, MemoryState>();
@@ -66,8 +80,6 @@ export class MemoryBackend extends BaseBackend {
   readonly capabilities = CAPABILITIES;
   readonly label: string;
   readonly #state: MemoryState;
-  readonly #maxBytes: number | undefined;
-  readonly #policy: EvictionPolicy;
   readonly #name: string | undefined;
 
   constructor(options: MemoryBackendOptions = {}) {
@@ -75,89 +87,69 @@ export class MemoryBackend extends BaseBackend {
     if (options.maxBytes !== undefined && !(Number.isFinite(options.maxBytes) && options.maxBytes > 0)) {
       throw new OperationError('maxBytes must be a positive number', { backend: 'memory' });
     }
-    if (options.policy !== undefined && options.policy !== 'lru' && options.policy !== 'fifo') {
+    if (options.policy !== undefined && !EVICTION_POLICIES.includes(options.policy)) {
       throw new OperationError(`Unknown eviction policy '${String(options.policy)}' (use lru or fifo)`, {
         backend: 'memory',
       });
     }
-    this.#maxBytes = options.maxBytes;
-    this.#policy = options.policy ?? 'lru';
     this.#name = options.name;
     this.label = options.name ? `memory://${options.name}` : 'memory://';
-    if (options.name) {
-      const state = namedStates.get(options.name) ?? new MemoryState();
-      namedStates.set(options.name, state);
-      this.#state = state;
-    } else {
-      this.#state = new MemoryState();
-    }
+    this.#state = options.name ? sharedState(options.name, options) : new MemoryState(options.maxBytes, options.policy);
   }
 
   async get(input: KeyInput): Promise<StoredValue | undefined> {
     const { path } = this.key(input);
     const entry = this.#state.entries.get(path);
     if (!entry) return undefined;
-    if (this.#policy === 'lru' && this.#maxBytes !== undefined) this.#touch(path, entry);
     verifyValue(entry.value, entry.meta, path, this.label);
     return { value: new Uint8Array(entry.value), meta: entry.meta };
   }
 
   async stat(input: KeyInput): Promise<Meta | undefined> {
     const { path } = this.key(input);
-    return this.#state.entries.get(path)?.meta;
+    return this.#state.entries.peek(path)?.meta;
   }
 
   async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
     const { path } = this.checkPut(input, value, options);
-    if (this.#maxBytes !== undefined && value.byteLength > this.#maxBytes) {
-      throw new CapacityError(`Value of ${value.byteLength} bytes exceeds the store's maxBytes ${this.#maxBytes}`, {
-        key: path,
-        backend: this.label,
-      });
-    }
-    const previous = this.#state.entries.get(path);
+    this.#checkFits(path, value);
+    const previous = this.#state.entries.peek(path);
     if (options.ifAbsent && previous) throw this.conditionFailed(path, previous.meta.etag, options);
     if (options.ifMatch !== undefined && previous?.meta.etag !== options.ifMatch) {
       throw this.conditionFailed(path, previous?.meta.etag, options);
     }
     const meta = makeMeta(value, copyAttrs(options.attrs), previous?.meta.createdAt);
-    this.#write(path, { value: new Uint8Array(value), meta }, previous);
+    this.#write(path, { value: new Uint8Array(value), meta });
     return meta;
   }
 
   async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
     const { path } = this.key(input);
-    const previous = this.#state.entries.get(path);
+    const previous = this.#state.entries.peek(path);
     if (options.ifMatch !== undefined && previous?.meta.etag !== options.ifMatch) {
       throw this.conditionFailed(path, previous?.meta.etag, options);
     }
     if (!previous) return false;
-    this.#remove(path, previous);
+    this.#remove(path);
     return true;
   }
 
   async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
     const plan = this.planList(prefixInput, options);
-    yield* listSorted(this.#sortedKeys(), plan, (path) => this.#state.entries.get(path)?.meta);
+    yield* listSorted(this.#sortedKeys(), plan, (path) => this.#state.entries.peek(path)?.meta);
   }
 
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
-    const checked = entries.map((e) => this.checkPut(e.key, e.value, { attrs: e.attrs }));
-    if (this.#maxBytes !== undefined) {
-      for (const [i, e] of entries.entries()) {
-        if (e.value.byteLength > this.#maxBytes) {
-          throw new CapacityError(`Value of ${e.value.byteLength} bytes exceeds maxBytes ${this.#maxBytes}`, {
-            key: checked[i]?.path,
-            backend: this.label,
-          });
-        }
-      }
-    }
+    // Every entry is checked before the first is written, so a bad one writes nothing.
+    const paths = entries.map((e) => {
+      const { path } = this.checkPut(e.key, e.value, { attrs: e.attrs });
+      this.#checkFits(path, e.value);
+      return path;
+    });
     return entries.map((e, i) => {
-      const path = (checked[i] as { path: string }).path;
-      const previous = this.#state.entries.get(path);
-      const meta = makeMeta(e.value, copyAttrs(e.attrs), previous?.meta.createdAt);
-      this.#write(path, { value: new Uint8Array(e.value), meta }, previous);
+      const path = paths[i] as string;
+      const meta = makeMeta(e.value, copyAttrs(e.attrs), this.#state.entries.peek(path)?.meta.createdAt);
+      this.#write(path, { value: new Uint8Array(e.value), meta });
       return meta;
     });
   }
@@ -165,9 +157,9 @@ export class MemoryBackend extends BaseBackend {
   async clear(prefixInput?: KeyInput): Promise<number> {
     const prefix = this.prefix(prefixInput).path;
     let removed = 0;
-    for (const [path, entry] of [...this.#state.entries]) {
+    for (const path of [...this.#state.entries.keys()]) {
       if (isUnder(path, prefix)) {
-        this.#remove(path, entry);
+        this.#remove(path);
         removed++;
       }
     }
@@ -179,55 +171,39 @@ export class MemoryBackend extends BaseBackend {
       type: 'memory',
       location: this.label,
       entries: this.#state.entries.size,
-      bytes: this.#state.bytes,
+      bytes: this.#state.entries.bytes,
       capabilities: this.capabilities,
-      details: { maxBytes: this.#maxBytes ?? null, policy: this.#policy },
+      details: { maxBytes: this.#state.entries.maxBytes ?? null, policy: this.#state.entries.policy },
     };
   }
 
   toConfig(): BackendConfig {
-    return { type: 'memory', maxBytes: this.#maxBytes, policy: this.#policy, name: this.#name };
+    const { maxBytes, policy } = this.#state.entries;
+    return { type: 'memory', maxBytes, policy, name: this.#name };
   }
 
   protected async closeResources(): Promise<void> {
     // Named stores outlive their handles (that is their purpose); anonymous ones are dropped.
     if (!this.#name) {
       this.#state.entries.clear();
-      this.#state.bytes = 0;
       this.#state.sorted = undefined;
     }
   }
 
-  #touch(path: string, entry: Entry): void {
-    this.#state.entries.delete(path);
-    this.#state.entries.set(path, entry);
+  #checkFits(path: string, value: Uint8Array): void {
+    if (!this.#state.entries.tooLarge(value.byteLength)) return;
+    throw new CapacityError(
+      `Value of ${value.byteLength} bytes exceeds the store's maxBytes ${this.#state.entries.maxBytes}`,
+      { key: path, backend: this.label },
+    );
   }
 
-  #write(path: string, entry: Entry, previous: Entry | undefined): void {
-    const state = this.#state;
-    if (previous) {
-      state.bytes -= previous.value.byteLength;
-      state.entries.delete(path);
-    } else {
-      state.sorted = undefined;
-    }
-    state.entries.set(path, entry);
-    state.bytes += entry.value.byteLength;
-    this.#evict(path);
+  #write(path: string, entry: Entry): void {
+    if (this.#state.entries.set(path, entry)) this.#state.sorted = undefined;
   }
 
-  #remove(path: string, entry: Entry): void {
-    this.#state.entries.delete(path);
-    this.#state.bytes -= entry.value.byteLength;
-    this.#state.sorted = undefined;
-  }
-
-  #evict(keep: string): void {
-    if (this.#maxBytes === undefined) return;
-    for (const [path, entry] of this.#state.entries) {
-      if (this.#state.bytes <= this.#maxBytes) break;
-      if (path !== keep) this.#remove(path, entry);
-    }
+  #remove(path: string): void {
+    if (this.#state.entries.delete(path)) this.#state.sorted = undefined;
   }
 
   #sortedKeys(): string[] {
@@ -246,6 +222,28 @@ export function configFromUrl(url: string): BackendConfig {
     maxBytes: intParam(parsed.params, 'maxBytes'),
     policy: parsed.params.get('policy') ?? undefined,
   };
+}
+
+// A named store is made by its first opener; later opens share it, and must not ask for
+// another bound, which would otherwise be dropped without a word.
+function sharedState(name: string, options: MemoryBackendOptions): MemoryState {
+  const existing = namedStates.get(name);
+  if (!existing) {
+    const state = new MemoryState(options.maxBytes, options.policy);
+    namedStates.set(name, state);
+    return state;
+  }
+  const { maxBytes, policy } = existing.entries;
+  const asksOther =
+    (options.maxBytes !== undefined && options.maxBytes !== maxBytes) ||
+    (options.policy !== undefined && options.policy !== policy);
+  if (asksOther) {
+    throw new OperationError(
+      `The memory store '${name}' is open with maxBytes=${maxBytes ?? 'none'} and policy=${policy}; it cannot be reopened with maxBytes=${options.maxBytes ?? 'none'} and policy=${options.policy ?? policy}`,
+      { backend: `memory://${name}` },
+    );
+  }
+  return existing;
 }
 
 /** Opens a memory store from its config. */

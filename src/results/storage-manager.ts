@@ -2,7 +2,7 @@ import type { Backend, BackendConfig, BackendInfo } from '../core/backend.ts';
 import type { JsonObject, JsonValue } from '../core/json.ts';
 import type { KeyInput } from '../core/keys.ts';
 import { openBackend } from '../core/registry.ts';
-import type { CachePolicy } from '../tiered/byte-cache.ts';
+import type { EvictionPolicy } from '../tiered/byte-cache.ts';
 import type { SyncOptions, SyncReport } from '../tiered/sync.ts';
 import { type SecondaryFailure, type Tier, TieredBackend } from '../tiered/tiered-backend.ts';
 import type { OptimizationResult } from './optimization-result.ts';
@@ -27,7 +27,7 @@ export interface StorageManagerOptions {
   /** Cache size in MB (default 100, as OptiScope). */
   cacheSizeMb?: number | undefined;
   /** Cache eviction order (default `lru`). */
-  cachePolicy?: CachePolicy | undefined;
+  cachePolicy?: EvictionPolicy | undefined;
   /** Called for each write the secondary did not take. */
   onSecondaryError?: ((failure: SecondaryFailure) => void) | undefined;
   /** Backend prefix of the results (default `results`). */
@@ -40,7 +40,7 @@ export interface StorageManagerConfig {
   readonly secondary?: BackendConfig | undefined;
   readonly useCache: boolean;
   readonly cacheSizeMb: number;
-  readonly cachePolicy: CachePolicy;
+  readonly cachePolicy: EvictionPolicy;
   readonly [extra: string]: JsonValue | BackendConfig | undefined;
 }
 
@@ -220,7 +220,7 @@ export class StorageManager implements AsyncDisposable {
 
 /** A result store in memory (OptiScope's `create_memory_storage`). */
 export async function createMemoryStorage(
-  options: { maxMemoryMb?: number; evictionPolicy?: CachePolicy } = {},
+  options: { maxMemoryMb?: number; evictionPolicy?: EvictionPolicy } = {},
 ): Promise<ResultStore> {
   const maxBytes = options.maxMemoryMb ? Math.round(options.maxMemoryMb * 1024 * 1024) : undefined;
   return new ResultStore({ backend: await openBackend({ type: 'memory', maxBytes, policy: options.evictionPolicy }) });
@@ -245,7 +245,7 @@ export async function createStorageManager(options: {
   secondary?: StoreInput | undefined;
   useCache?: boolean | undefined;
   cacheSizeMb?: number | undefined;
-  cachePolicy?: CachePolicy | undefined;
+  cachePolicy?: EvictionPolicy | undefined;
   onSecondaryError?: ((failure: SecondaryFailure) => void) | undefined;
 }): Promise<StorageManager> {
   return new StorageManager({

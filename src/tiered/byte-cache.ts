@@ -1,95 +1,99 @@
+import { ByteBoundedMap, type EvictionPolicy } from '../backends/kit/byte-bounded-map.ts';
 import type { StoredValue } from '../core/backend.ts';
 import { compareKeyPaths, isUnder } from '../core/keys.ts';
 
-/** Which entry a full cache drops first. */
-export type CachePolicy = 'lru' | 'fifo';
+export type { EvictionPolicy };
 
 /** Options of the in-memory cache tier. */
 export interface CacheOptions {
   /** Upper bound on cached value bytes. */
   maxBytes: number;
   /** Eviction order (default `lru`). */
-  policy?: CachePolicy | undefined;
+  policy?: EvictionPolicy | undefined;
 }
 
 /**
- * A byte-bounded map of recently used entries. Entries larger than the whole cache
- * are not cached. Values are copied in and out.
+ * The cache tier: a byte-bounded map of recently used entries (the same map as the
+ * memory backend's) that counts hits and misses. Entries larger than the whole cache are
+ * not cached. Values are copied in and out, so a caller changing its bytes never changes
+ * what the next reader gets.
  */
 export class ByteCache {
-  readonly maxBytes: number;
-  readonly policy: CachePolicy;
-  // Map order is insertion order: the front is the next to evict.
-  readonly #entries = new Map<string, StoredValue>();
-  #bytes = 0;
+  readonly #map: ByteBoundedMap<StoredValue>;
+  /** Reads answered from the cache. */
   hits = 0;
+  /** Reads the cache could not answer. */
   misses = 0;
 
   constructor(options: CacheOptions) {
-    this.maxBytes = options.maxBytes;
-    this.policy = options.policy ?? 'lru';
+    this.#map = new ByteBoundedMap({
+      maxBytes: options.maxBytes,
+      policy: options.policy,
+      sizeOf: (entry) => entry.value.byteLength,
+    });
   }
 
+  /** Upper bound on cached value bytes. */
+  get maxBytes(): number {
+    return this.#map.maxBytes as number;
+  }
+
+  /** Eviction order. */
+  get policy(): EvictionPolicy {
+    return this.#map.policy;
+  }
+
+  /** Cached value bytes. */
   get bytes(): number {
-    return this.#bytes;
+    return this.#map.bytes;
   }
 
+  /** Cached entries. */
   get size(): number {
-    return this.#entries.size;
+    return this.#map.size;
   }
 
+  /** A copy of the cached entry under `path`, counted as a hit or a miss. */
   get(path: string): StoredValue | undefined {
-    const entry = this.#entries.get(path);
+    const entry = this.#map.get(path);
     if (!entry) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    if (this.policy === 'lru') {
-      this.#entries.delete(path);
-      this.#entries.set(path, entry);
-    }
     return { value: new Uint8Array(entry.value), meta: entry.meta };
   }
 
   has(path: string): boolean {
-    return this.#entries.has(path);
+    return this.#map.has(path);
   }
 
+  /** Caches a copy of `entry` (or drops `path` when the entry could never fit). */
   set(path: string, entry: StoredValue): void {
-    this.delete(path);
-    if (entry.value.byteLength > this.maxBytes) return;
-    this.#entries.set(path, { value: new Uint8Array(entry.value), meta: entry.meta });
-    this.#bytes += entry.value.byteLength;
-    for (const [oldest, old] of this.#entries) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#entries.delete(oldest);
-      this.#bytes -= old.value.byteLength;
+    if (this.#map.tooLarge(entry.value.byteLength)) {
+      this.#map.delete(path);
+      return;
     }
+    this.#map.set(path, { value: new Uint8Array(entry.value), meta: entry.meta });
   }
 
   delete(path: string): boolean {
-    const entry = this.#entries.get(path);
-    if (!entry) return false;
-    this.#entries.delete(path);
-    this.#bytes -= entry.value.byteLength;
-    return true;
+    return this.#map.delete(path);
   }
 
   /** Removes entries strictly under `prefix` (everything for `''`); returns the count. */
   deleteUnder(prefix: string): number {
     let n = 0;
-    for (const path of [...this.#entries.keys()]) if (isUnder(path, prefix) && this.delete(path)) n++;
+    for (const path of [...this.#map.keys()]) if (isUnder(path, prefix) && this.#map.delete(path)) n++;
     return n;
   }
 
   /** Entries strictly under `prefix`, in key order. */
   entriesUnder(prefix: string): [string, StoredValue][] {
-    return [...this.#entries].filter(([path]) => isUnder(path, prefix)).sort(([a], [b]) => compareKeyPaths(a, b));
+    return [...this.#map.entries()].filter(([path]) => isUnder(path, prefix)).sort(([a], [b]) => compareKeyPaths(a, b));
   }
 
   clear(): void {
-    this.#entries.clear();
-    this.#bytes = 0;
+    this.#map.clear();
   }
 }

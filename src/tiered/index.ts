@@ -1,4 +1,4 @@
-export { ByteCache, type CacheOptions, type CachePolicy } from './byte-cache.ts';
+export { ByteCache, type CacheOptions, type EvictionPolicy } from './byte-cache.ts';
 export { type SyncDirection, type SyncOptions, type SyncProgress, type SyncReport, syncTiers } from './sync.ts';
 export {
   type SecondaryFailure,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/backends/memory.ts';
-import { CapacityError, openBackend } from '../../src/index.ts';
+import { CapacityError, OperationError, openBackend } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';
 
@@ -44,5 +44,12 @@ describe('memory extras', () => {
     await a.put('k', bytes('v'));
     expect(text((await b.get('k'))?.value)).toBe('v');
     expect(a.toConfig()).toMatchObject({ type: 'memory', name: 'shared-test', maxBytes: 1000 });
+  });
+
+  it('refuses to reopen a named store with another bound instead of ignoring it', async () => {
+    await openBackend('memory://bound-test?maxBytes=1000&policy=fifo');
+    await expect(openBackend('memory://bound-test?maxBytes=2000')).rejects.toThrow(/maxBytes=1000.*maxBytes=2000/);
+    await expect(openBackend('memory://bound-test?policy=lru')).rejects.toBeInstanceOf(OperationError);
+    await expect(openBackend('memory://bound-test')).resolves.toBeDefined();
   });
 });
