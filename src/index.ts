@@ -13,7 +13,14 @@ import './builtin-stores.ts';
 export { CallStore, memoize, ValueStore } from './cas/index.ts';
 export type * from './core/backend.ts';
 export { BaseBackend } from './core/backend-base.ts';
-export { type Codec, type CodecName, getCodec, withCompression } from './core/codecs/index.ts';
+export {
+  type Codec,
+  type CodecName,
+  getCodec,
+  type RegisteredClass,
+  registerClass,
+  withCompression,
+} from './core/codecs/index.ts';
 export * from './core/errors.ts';
 export type { JsonObject, JsonPrimitive, JsonValue } from './core/json.ts';
 export { type Key, type KeyInput, keyToString, MAX_SEGMENT_BYTES } from './core/keys.ts';

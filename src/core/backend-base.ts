@@ -15,6 +15,7 @@ import type {
 import { CapacityError, ConditionFailedError, InvalidKeyError, OperationError, StorageError } from './errors.ts';
 import { isPlainObject, type JsonObject } from './json.ts';
 import { type Key, type KeyInput, type ParsedKey, parseKey, parsePrefix, splitPath } from './keys.ts';
+import { markStoreObject } from './store-object.ts';
 
 /** The checked options of a list call. */
 export interface ListPlan {
@@ -201,3 +202,5 @@ export abstract class BaseBackend implements Backend {
 export function copyAttrs(attrs: JsonObject | undefined): JsonObject {
   return attrs === undefined ? {} : (structuredClone(attrs) as JsonObject);
 }
+
+markStoreObject(BaseBackend);

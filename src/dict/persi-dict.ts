@@ -4,6 +4,7 @@ import { ConditionFailedError, MutationPolicyError, NotFoundError, OperationErro
 import type { JsonValue } from '../core/json.ts';
 import { compareKeyPaths, type Key, type KeyInput, parseKey, parsePrefix } from '../core/keys.ts';
 import { openBackend } from '../core/registry.ts';
+import { markStoreObject } from '../core/store-object.ts';
 import { DELETE_CURRENT, isJoker, type Joker, KEEP_CURRENT } from './jokers.ts';
 import { checkValue, type ValueClass, type ValueSchema } from './value-check.ts';
 
@@ -162,6 +163,55 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
     return this.#backend.delete(at.stored);
   }
 
+  /** persidict's `discard` / `delete_if_exists`: deletes a key if present; resolves `true` if it existed. */
+  async discard(key: KeyInput): Promise<boolean> {
+    return this.delete(key);
+  }
+
+  /**
+   * Removes a key and resolves the value it held (atomic: a value written by someone else
+   * in between is never removed unseen). When the key is absent, resolves `fallback` if
+   * one is given, else throws {@link NotFoundError}.
+   */
+  async pop(key: KeyInput): Promise<T>;
+  async pop<D>(key: KeyInput, fallback: D): Promise<T | D>;
+  async pop<D>(key: KeyInput, ...fallback: [] | [D]): Promise<T | D> {
+    const at = this.#locate(key);
+    if (this.#appendOnly) throw this.#appendOnlyError(at, 'delete');
+    for (;;) {
+      const current = await this.#read(at);
+      if (!current) {
+        if (fallback.length > 0) return fallback[0] as D;
+        throw new NotFoundError('No such key in the dict', { key: at.path, backend: this.#backend.label });
+      }
+      try {
+        await this.#backend.delete(at.stored, { ifMatch: current.etag });
+        return current.value;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
+    }
+  }
+
+  /**
+   * persidict's `setdefault`: the key's value when it has one; otherwise stores `value`
+   * (atomically: of two callers racing on an absent key, both get the one value stored)
+   * and resolves it.
+   */
+  async setDefault(key: KeyInput, value: T): Promise<T> {
+    const at = this.#locate(key);
+    for (;;) {
+      const current = await this.#read(at);
+      if (current) return current.value;
+      try {
+        await this.#backend.put(at.stored, this.#encode(at, value), { ifAbsent: true });
+        return value;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
+    }
+  }
+
   /** The current ETag of a key; throws {@link NotFoundError} when absent. */
   async etag(key: KeyInput): Promise<string> {
     const at = this.#locate(key);
@@ -233,7 +283,7 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
   /** Number of keys in this dict (and its codec namespace). */
   async size(): Promise<number> {
     let n = 0;
-    for await (const _ of this.#scan({})) n++;
+    for await (const _ of this.#scanKeys({})) n++;
     return n;
   }
 
@@ -243,15 +293,13 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
       throw new MutationPolicyError('This dict is append-only: clear is not allowed', { backend: this.#backend.label });
     }
     const stored: Key[] = [];
-    for await (const entry of this.#scan({})) stored.push(entry.stored);
-    let removed = 0;
-    for (let i = 0; i < stored.length; i += 500) removed += await this.#backend.deleteMany(stored.slice(i, i + 500));
-    return removed;
+    for await (const entry of this.#scanKeys({})) stored.push(entry.stored);
+    return this.#backend.deleteMany(stored);
   }
 
   /** Keys of this dict, relative to its prefix. */
   async *keys(options: IterateOptions = {}): AsyncIterable<Key> {
-    for await (const entry of this.#scan(options)) yield entry.key;
+    for await (const entry of this.#scanKeys(options)) yield entry.key;
   }
 
   /** Values of this dict. */
@@ -263,15 +311,10 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
   async *entries(options: IterateOptions = {}): AsyncIterable<[Key, T]> {
     const batch: Located[] = [];
     const flush = async function* (this: PersiDict<T>): AsyncIterable<[Key, T]> {
-      const got = await this.#backend.getMany(batch.map((b) => b.stored));
-      for (const [i, at] of batch.entries()) {
-        const hit = got[i];
-        // Deleted between listing and reading: skipped, as a Map iterator would.
-        if (hit) yield [at.key, this.#decode(at, hit.value)];
-      }
+      yield* await this.#readMany(batch);
       batch.length = 0;
     }.bind(this);
-    for await (const entry of this.#scan(options)) {
+    for await (const entry of this.#scanKeys(options)) {
       batch.push(entry);
       if (batch.length >= 100) yield* flush();
     }
@@ -289,6 +332,44 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
     const meta = await this.#backend.stat(at.stored);
     if (!meta) throw new NotFoundError('No such key in the dict', { key: at.path, backend: this.#backend.label });
     return meta.modifiedAt;
+  }
+
+  /**
+   * The `n` most recently written keys, newest first (persidict's `newest_keys`). Reads
+   * the keys' metadata only, never their values.
+   */
+  async newestKeys(n: number): Promise<Key[]> {
+    return (await this.#byModified(n, 'newest')).map((e) => e.key);
+  }
+
+  /** The `n` least recently written keys, oldest first (persidict's `oldest_keys`). */
+  async oldestKeys(n: number): Promise<Key[]> {
+    return (await this.#byModified(n, 'oldest')).map((e) => e.key);
+  }
+
+  /** The values of {@link newestKeys}, newest first; only those `n` values are read. */
+  async newestValues(n: number): Promise<T[]> {
+    return (await this.#readMany(await this.#byModified(n, 'newest'))).map(([, value]) => value);
+  }
+
+  /** The values of {@link oldestKeys}, oldest first; only those `n` values are read. */
+  async oldestValues(n: number): Promise<T[]> {
+    return (await this.#readMany(await this.#byModified(n, 'oldest'))).map(([, value]) => value);
+  }
+
+  /**
+   * A key chosen uniformly at random, or `undefined` when the dict is empty (persidict's
+   * `random_key`). One keys-only pass over the dict, holding one key at a time.
+   */
+  async randomKey(): Promise<Key | undefined> {
+    let chosen: Key | undefined;
+    let seen = 0;
+    // Reservoir sampling: the i-th key replaces the choice with probability 1/i.
+    for await (const entry of this.#scanKeys({})) {
+      seen++;
+      if (Math.random() * seen < 1) chosen = entry.key;
+    }
+    return chosen;
   }
 
   /** A view of the keys under `prefix`, sharing the backend: writes through either are seen by both. */
@@ -339,18 +420,79 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
     return { key, stored, path: key.join('/') };
   }
 
-  async *#scan(options: IterateOptions): AsyncIterable<Located & { modifiedAt: number }> {
+  // The dict's own key for a stored key, or undefined for another codec's entry.
+  #fromStored(stored: Key): Located | undefined {
+    const last = stored[stored.length - 1] as string;
+    if (!last.endsWith(this.#suffix) || last.length === this.#suffix.length) return undefined;
+    const key = [...stored.slice(this.#prefix.length, -1), last.slice(0, -this.#suffix.length)];
+    return { key, stored, path: key.join('/') };
+  }
+
+  #scanPrefix(options: IterateOptions): Key {
     const sub = options.prefix === undefined ? [] : parsePrefix(options.prefix, this.#backend.label).segments;
-    const found: (Located & { modifiedAt: number })[] = [];
-    for await (const { key: stored, meta } of this.#backend.list([...this.#prefix, ...sub])) {
-      const last = stored[stored.length - 1] as string;
-      if (!last.endsWith(this.#suffix) || last.length === this.#suffix.length) continue;
-      const key = [...stored.slice(this.#prefix.length, -1), last.slice(0, -this.#suffix.length)];
-      const entry = { key, stored, path: key.join('/'), modifiedAt: meta.modifiedAt };
+    return [...this.#prefix, ...sub];
+  }
+
+  // Keys only: the backend lists them without reading metadata.
+  async *#scanKeys(options: IterateOptions): AsyncIterable<Located> {
+    const found: Located[] = [];
+    for await (const stored of this.#backend.keys(this.#scanPrefix(options))) {
+      const entry = this.#fromStored(stored);
+      if (!entry) continue;
       if (options.sorted) found.push(entry);
       else yield entry;
     }
     if (options.sorted) yield* found.sort((a, b) => compareKeyPaths(a.path, b.path));
+  }
+
+  async *#scan(options: IterateOptions): AsyncIterable<Located & { modifiedAt: number }> {
+    const found: (Located & { modifiedAt: number })[] = [];
+    for await (const { key: stored, meta } of this.#backend.list(this.#scanPrefix(options))) {
+      const located = this.#fromStored(stored);
+      if (!located) continue;
+      const entry = { ...located, modifiedAt: meta.modifiedAt };
+      if (options.sorted) found.push(entry);
+      else yield entry;
+    }
+    if (options.sorted) yield* found.sort((a, b) => compareKeyPaths(a.path, b.path));
+  }
+
+  // The n entries written last (or first), keeping only n of them in memory while listing.
+  async #byModified(n: number, which: 'newest' | 'oldest'): Promise<Located[]> {
+    if (!Number.isInteger(n) || n < 0) {
+      throw new OperationError(`The count must be a non-negative integer, got ${n}`, { backend: this.#backend.label });
+    }
+    const sign = which === 'newest' ? -1 : 1;
+    // Sorted best first; ties in time go by key so the answer does not depend on listing order.
+    const before = (a: { modifiedAt: number; path: string }, b: { modifiedAt: number; path: string }) =>
+      a.modifiedAt !== b.modifiedAt ? sign * (a.modifiedAt - b.modifiedAt) < 0 : compareKeyPaths(a.path, b.path) < 0;
+    const best: (Located & { modifiedAt: number })[] = [];
+    if (n === 0) return best;
+    for await (const entry of this.#scan({})) {
+      if (best.length === n && !before(entry, best[n - 1] as Located & { modifiedAt: number })) continue;
+      let lo = 0;
+      let hi = best.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (before(best[mid] as Located & { modifiedAt: number }, entry)) lo = mid + 1;
+        else hi = mid;
+      }
+      best.splice(lo, 0, entry);
+      if (best.length > n) best.pop();
+    }
+    return best;
+  }
+
+  // Reads the values of `entries` in one batch, in their order; keys deleted since they
+  // were listed are skipped, as a Map iterator skips them.
+  async #readMany(entries: readonly Located[]): Promise<[Key, T][]> {
+    const got = await this.#backend.getMany(entries.map((e) => e.stored));
+    const out: [Key, T][] = [];
+    for (const [i, at] of entries.entries()) {
+      const hit = got[i];
+      if (hit) out.push([at.key, this.#decode(at, hit.value)]);
+    }
+    return out;
   }
 
   async #read(at: Located): Promise<{ value: T; etag: string } | undefined> {
@@ -384,3 +526,5 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
     });
   }
 }
+
+markStoreObject(PersiDict);

@@ -9,7 +9,7 @@ import {
   textCodec,
   v8Codec,
 } from '../../src/entries/codecs.ts';
-import { CorruptValueError, getCodec, OperationError, SerializationError } from '../../src/index.ts';
+import { CorruptValueError, getCodec, OperationError, registerClass, SerializationError } from '../../src/index.ts';
 
 describe('codecs', () => {
   it('json round-trips JSON values and rejects what JSON cannot hold', () => {
@@ -91,5 +91,84 @@ describe('codecs', () => {
       expect(() => decodeValue(codec, garbage, { key: 'a/b' })).toThrow(CorruptValueError);
       expect(() => decodeValue(codec, garbage, { key: 'a/b' })).toThrow(/'a\/b'/);
     }
+  });
+});
+
+class Vec {
+  constructor(
+    readonly xs: Float64Array,
+    readonly label: string,
+  ) {}
+}
+class Box {
+  constructor(readonly inner: unknown) {}
+}
+registerClass({
+  name: 'test.Vec',
+  Class: Vec,
+  encode: (v) => ({ xs: [...v.xs], label: v.label }),
+  decode: (data) => {
+    const { xs, label } = data as { xs: number[]; label: string };
+    return new Vec(Float64Array.from(xs), label);
+  },
+});
+registerClass({ name: 'test.Box', Class: Box });
+
+describe('registered classes', () => {
+  for (const name of ['json', 'msgpack']) {
+    const codec = getCodec(name);
+    it(`${name}: come back as instances, nested and inside containers`, () => {
+      const value = { list: [new Box(new Vec(Float64Array.of(1, 2), 'v'))], plain: { a: 1 } };
+      const back = codec.decode(codec.encode(value)) as typeof value;
+      const box = back.list[0] as Box;
+      expect(box).toBeInstanceOf(Box);
+      expect(box.inner).toBeInstanceOf(Vec);
+      expect([...(box.inner as Vec).xs]).toEqual([1, 2]);
+      expect(back.plain).toEqual({ a: 1 });
+    });
+
+    it(`${name}: keep user objects that have a $class key as plain objects`, () => {
+      const value = { $class: 'test.Box', $data: 1, nested: { $$class: 'x', ok: true } };
+      expect(codec.decode(codec.encode(value))).toEqual(value);
+    });
+
+    it(`${name}: refuse an unregistered class instance with a typed error naming it`, () => {
+      class Stranger {
+        readonly a = 1;
+      }
+      expect(() => codec.encode({ deep: [new Stranger()] })).toThrow(SerializationError);
+      expect(() => encodeValue(codec, new Stranger(), { key: 'runs/x' })).toThrow(/Stranger.*registerClass.*runs\/x/s);
+    });
+  }
+
+  it('json refuses Map, Set and typed arrays instead of silently storing {}', () => {
+    const json = getCodec('json');
+    for (const value of [new Map([[1, 2]]), new Set([1]), new Float64Array(2)]) {
+      expect(() => json.encode(value)).toThrow(SerializationError);
+    }
+    expect(json.decode(json.encode({ d: new Date(0) }))).toEqual({ d: '1970-01-01T00:00:00.000Z' });
+  });
+
+  it('reads a value naming a class this process has not registered as CorruptValueError', () => {
+    const bytes = new TextEncoder().encode('{"$class":"nowhere.Gone","$data":{}}');
+    expect(() => decodeValue(getCodec('json'), bytes, { key: 'k' })).toThrow(CorruptValueError);
+    expect(() => decodeValue(getCodec('json'), bytes, { key: 'k' })).toThrow(/nowhere\.Gone/);
+  });
+
+  it('refuses conflicting registrations and reserved names', () => {
+    class Other {}
+    expect(() => registerClass({ name: 'test.Box', Class: Other })).toThrow(OperationError);
+    expect(() => registerClass({ name: 'test.Other', Class: Box })).toThrow(OperationError);
+    expect(() => registerClass({ name: '$x', Class: Other })).toThrow(OperationError);
+    expect(() => registerClass({ name: 'test.Box', Class: Box })).not.toThrow();
+  });
+
+  it('codecs got by name throw typed errors on their own, outside any store', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => getCodec('json').encode(10n)).toThrow(SerializationError);
+    expect(() => getCodec('json').encode(cyclic)).toThrow(SerializationError);
+    expect(() => getCodec('msgpack').encode(() => 1)).toThrow(SerializationError);
+    expect(() => getCodec('json').decode(new Uint8Array([0x7b]))).toThrow(CorruptValueError);
   });
 });

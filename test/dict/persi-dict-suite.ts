@@ -7,10 +7,28 @@ import {
   KEEP_CURRENT,
   MutationPolicyError,
   NotFoundError,
+  OperationError,
   PersiDict,
+  registerClass,
+  SerializationError,
   ValueTypeError,
 } from '../../src/index.ts';
 import { runWorkers } from '../conformance/run-workers.ts';
+
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+  norm(): number {
+    return Math.hypot(this.x, this.y);
+  }
+}
+registerClass({ name: 'test.Point', Class: Point });
+
+class Unregistered {
+  readonly field = 1;
+}
 
 async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -174,6 +192,75 @@ export function runPersiDictSuite(name: string, open: () => Promise<Backend>, sk
       const dates = new PersiDict<Date>({ backend, prefix: 'd', valueType: Date, codec: 'msgpack' });
       await dates.set('t', new Date(5));
       expect(await dates.get('t')).toEqual(new Date(5));
+    });
+
+    it('finds the newest and oldest keys and values by write time, reading only those values', async () => {
+      const dict = new PersiDict<number>({ backend, prefix: 'ages' });
+      const other = new PersiDict<string>({ backend, prefix: 'ages', codec: 'msgpack' });
+      await other.set('noise', 'another codec: never counted');
+      for (const [i, key] of ['c', 'a', 'd/e', 'b'].entries()) {
+        await dict.set(key, i);
+        // Distinct write times (they are kept in milliseconds).
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await dict.set('a', 10); // rewriting makes it the newest
+      expect((await dict.newestKeys(2)).map((k) => k.join('/'))).toEqual(['a', 'b']);
+      expect((await dict.oldestKeys(3)).map((k) => k.join('/'))).toEqual(['c', 'd/e', 'b']);
+      expect(await dict.newestValues(3)).toEqual([10, 3, 2]);
+      expect(await dict.oldestValues(1)).toEqual([0]);
+      expect(await dict.newestKeys(99)).toHaveLength(4);
+      expect(await dict.newestKeys(0)).toEqual([]);
+      await expect(dict.newestKeys(-1)).rejects.toBeInstanceOf(OperationError);
+    });
+
+    it('picks a random key, every key in time, undefined when empty', async () => {
+      const dict = new PersiDict<number>({ backend, prefix: 'dice' });
+      expect(await dict.randomKey()).toBeUndefined();
+      for (const key of ['x', 'y', 'z/w']) await dict.set(key, 1);
+      const seen = new Set<string>();
+      // Each draw misses a given key with probability 2/3: 60 draws miss one with p < 1e-10.
+      for (let i = 0; i < 60 && seen.size < 3; i++) seen.add(((await dict.randomKey()) as string[]).join('/'));
+      expect([...seen].sort()).toEqual(['x', 'y', 'z/w']);
+    });
+
+    it('has setDefault, pop and discard as persidict does', async () => {
+      const dict = new PersiDict<{ n: number }>({ backend, prefix: 'pd' });
+      expect(await dict.setDefault('a', { n: 1 })).toEqual({ n: 1 });
+      expect(await dict.setDefault('a', { n: 2 })).toEqual({ n: 1 });
+      expect(await dict.get('a')).toEqual({ n: 1 });
+      expect(await dict.pop('a')).toEqual({ n: 1 });
+      expect(await dict.has('a')).toBe(false);
+      await expect(dict.pop('a')).rejects.toBeInstanceOf(NotFoundError);
+      expect(await dict.pop('a', undefined)).toBeUndefined();
+      expect(await dict.pop('a', 'none')).toBe('none');
+      await dict.set('b', { n: 3 });
+      expect(await dict.discard('b')).toBe(true);
+      expect(await dict.discard('b')).toBe(false);
+      const frozen = new PersiDict<number>({ backend, prefix: 'pd-frozen', appendOnly: true });
+      await frozen.set('k', 1);
+      await expect(frozen.pop('k')).rejects.toBeInstanceOf(MutationPolicyError);
+      expect(await frozen.setDefault('k', 2)).toBe(1);
+    });
+
+    it('refuses a store as a value: a dict or a backend is a live handle, not data', async () => {
+      const dict = new PersiDict<unknown>({ backend, prefix: 'handles' });
+      await expect(dict.set('d', dict)).rejects.toBeInstanceOf(ValueTypeError);
+      await expect(dict.set('b', backend)).rejects.toBeInstanceOf(ValueTypeError);
+      expect(await dict.size()).toBe(0);
+    });
+
+    it('brings registered classes back as instances on json and msgpack, and refuses unregistered ones', async () => {
+      for (const codec of ['json', 'msgpack']) {
+        const points = new PersiDict<Point>({ backend, prefix: ['points', codec], valueType: Point, codec });
+        await points.set('p', new Point(3, 4));
+        const back = await points.get('p');
+        expect(back).toBeInstanceOf(Point);
+        expect(back.norm()).toBe(5);
+        const loose = new PersiDict<unknown>({ backend, prefix: ['loose', codec], codec });
+        await expect(loose.set('u', new Unregistered())).rejects.toThrow(SerializationError);
+        await expect(loose.set('u', new Unregistered())).rejects.toThrow(/Unregistered.*registerClass/);
+        expect(await loose.has('u')).toBe(false);
+      }
     });
 
     it('round-trips its config', async () => {

@@ -1,5 +1,6 @@
-import { CorruptValueError, SerializationError } from '../errors.ts';
+import { CorruptValueError, SerializationError, StorageError, ValueTypeError } from '../errors.ts';
 import type { KeyInput } from '../key-format.ts';
+import { isStoreObject } from '../store-object.ts';
 
 /**
  * Turns values into bytes and back. Layers choose a codec; backends never see values.
@@ -17,13 +18,64 @@ export interface CodecContext {
   backend?: string | undefined;
 }
 
-/** Encodes with `codec`, turning any failure into a {@link SerializationError} naming key and codec. */
+/**
+ * A codec whose failures are typed: encoding throws {@link SerializationError} and
+ * decoding {@link CorruptValueError}, both naming the codec, whatever the encoder threw
+ * (a `TypeError` for a cycle or a BigInt in JSON, for instance).
+ */
+export function typedCodec<T>(codec: Codec<T>): Codec<T> {
+  return {
+    name: codec.name,
+    encode(value) {
+      try {
+        return codec.encode(value);
+      } catch (error) {
+        if (error instanceof StorageError) throw error;
+        throw new SerializationError(`Cannot encode value: ${messageOf(error)}`, { codec: codec.name, cause: error });
+      }
+    },
+    decode(bytes) {
+      try {
+        return codec.decode(bytes);
+      } catch (error) {
+        if (error instanceof StorageError) throw error;
+        throw new CorruptValueError(`Stored bytes do not decode with codec ${codec.name}: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+    },
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// The error a typed codec threw, again with the key and backend of the call.
+function withContext(error: StorageError, context: CodecContext): StorageError {
+  if (error.key !== undefined || (context.key === undefined && context.backend === undefined)) return error;
+  const cause = error.cause ?? error;
+  return error instanceof SerializationError
+    ? new SerializationError(`Cannot encode value: ${messageOf(cause)}`, { ...context, codec: error.codec, cause })
+    : new CorruptValueError(error.message, { ...context, cause });
+}
+
+/**
+ * Encodes with `codec`, turning any failure into a {@link SerializationError} naming key
+ * and codec. A store object (see `markStoreObject`) is refused with a {@link ValueTypeError}.
+ */
 export function encodeValue<T>(codec: Codec<T>, value: T, context: CodecContext = {}): Uint8Array {
+  if (isStoreObject(value)) {
+    throw new ValueTypeError(
+      'A store (a backend, a dict or a layer over one) is a live handle and cannot be stored as a value',
+      context,
+    );
+  }
   try {
     return codec.encode(value);
   } catch (error) {
-    if (error instanceof SerializationError) throw error;
-    throw new SerializationError(`Cannot encode value: ${(error as Error).message}`, {
+    if (error instanceof StorageError) throw withContext(error, context);
+    throw new SerializationError(`Cannot encode value: ${messageOf(error)}`, {
       ...context,
       codec: codec.name,
       cause: error,
@@ -36,7 +88,8 @@ export function decodeValue<T>(codec: Codec<T>, bytes: Uint8Array, context: Code
   try {
     return codec.decode(bytes);
   } catch (error) {
-    throw new CorruptValueError(`Stored bytes do not decode with codec ${codec.name}: ${(error as Error).message}`, {
+    if (error instanceof StorageError) throw withContext(error, context);
+    throw new CorruptValueError(`Stored bytes do not decode with codec ${codec.name}: ${messageOf(error)}`, {
       ...context,
       cause: error,
     });

@@ -1,5 +1,5 @@
 import { OperationError } from '../errors.ts';
-import type { Codec } from './codec.ts';
+import { type Codec, typedCodec } from './codec.ts';
 import { type Compression, withCompression } from './compression.ts';
 import { jsonCodec } from './json.ts';
 import { msgpackCodec } from './msgpack.ts';
@@ -7,19 +7,22 @@ import { rawCodec } from './raw.ts';
 import { textCodec } from './text.ts';
 import { v8Codec } from './v8.ts';
 
-export { type Codec, type CodecContext, decodeValue, encodeValue } from './codec.ts';
+export { type RegisteredClass, registerClass } from './class-registry.ts';
+export { type Codec, type CodecContext, decodeValue, encodeValue, typedCodec } from './codec.ts';
 export { type Compression, compressionAvailable, withCompression } from './compression.ts';
 export { jsonCodec, msgpackCodec, rawCodec, textCodec, v8Codec };
 
 /** Names of the built-in codecs. */
 export type CodecName = 'json' | 'msgpack' | 'v8' | 'text' | 'raw';
 
+// Codecs got by name throw typed errors (SerializationError / CorruptValueError) even
+// when used on their own, outside a store.
 const builtins: Record<CodecName, Codec> = {
-  json: jsonCodec,
-  msgpack: msgpackCodec,
-  v8: v8Codec,
-  text: textCodec as Codec,
-  raw: rawCodec as Codec,
+  json: typedCodec(jsonCodec),
+  msgpack: typedCodec(msgpackCodec),
+  v8: typedCodec(v8Codec),
+  text: typedCodec(textCodec as Codec),
+  raw: typedCodec(rawCodec as Codec),
 };
 
 /**

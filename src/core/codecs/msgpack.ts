@@ -1,5 +1,6 @@
 import { addExtension, Packr } from 'msgpackr';
 import { isPlainObject } from '../json.ts';
+import { onClassRegistered, registrationNamed, registrationOf, unregisteredClassError } from './class-registry.ts';
 import type { Codec } from './codec.ts';
 
 /*
@@ -16,6 +17,29 @@ addExtension({
   write: (map: TaggedMap) => [...map],
   read: (pairs: [unknown, unknown][]) => new Map(pairs),
 });
+
+// Registered classes share one extension type: the payload names the class, so a
+// reader finds it by name whatever order the classes were registered in.
+const CLASS_EXTENSION = 0x43;
+onClassRegistered((registration) =>
+  addExtension({
+    Class: registration.Class as new () => object,
+    type: CLASS_EXTENSION,
+    write: (instance: object) => [registration.name, tagMaps(registration.encode(instance))],
+    read: ([name, data]: [unknown, unknown]) => registrationNamed(name).decode(data),
+  }),
+);
+
+// Classes msgpackr itself writes and reads back as the same class (moreTypes).
+function isNativelySupported(value: object): boolean {
+  return (
+    value instanceof Date ||
+    value instanceof RegExp ||
+    value instanceof Error ||
+    value instanceof ArrayBuffer ||
+    (ArrayBuffer.isView(value) && !(value instanceof DataView))
+  );
+}
 
 function tagMaps(value: unknown): unknown {
   if (value instanceof Map) {
@@ -50,6 +74,9 @@ function tagMaps(value: unknown): unknown {
     const items = original.map(tagMaps);
     return items.some((item, i) => item !== original[i]) ? new Set(items) : value;
   }
+  if (value !== null && typeof value === 'object' && !isNativelySupported(value) && !registrationOf(value)) {
+    throw unregisteredClassError(value);
+  }
   return value;
 }
 
@@ -57,7 +84,11 @@ function tagMaps(value: unknown): unknown {
 // on its own (records would share structures between messages).
 const packr = new Packr({ moreTypes: true, useRecords: false, mapsAsObjects: true });
 
-/** MessagePack (msgpackr): typed arrays, Date, Map, Set, BigInt and undefined round-trip. */
+/**
+ * MessagePack (msgpackr): typed arrays, Date, Map, Set, RegExp, Error, BigInt, undefined
+ * and classes registered with {@link registerClass} round-trip; instances of other
+ * classes are refused rather than stored as plain objects.
+ */
 export const msgpackCodec: Codec = {
   name: 'msgpack',
   encode(value) {
