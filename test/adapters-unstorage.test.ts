@@ -2,14 +2,44 @@ import { createStorage } from 'unstorage';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stowageDriver } from '../src/adapters/unstorage.ts';
 import { MemoryBackend } from '../src/backends/memory.ts';
+import type { PostgresBackend } from '../src/backends/sql/postgres.ts';
+import { OperationError, openBackend } from '../src/index.ts';
+import { serviceSkipReason, uniqueName } from './helpers/services.ts';
 import { removeTempDirs, tempDir } from './helpers/temp-dir.ts';
 
 afterAll(removeTempDirs);
 
+const pgSkip = await serviceSkipReason('PostgreSQL', '127.0.0.1', 5432);
+const pgTable = uniqueName('unstorage');
+
+afterAll(async () => {
+  if (pgSkip) return;
+  const store = await openBackend(`postgres://postgres@127.0.0.1:5432/test?table=${pgTable}`);
+  await (store as PostgresBackend).drop();
+});
+
 const targets = [
-  { name: 'memory', driver: () => stowageDriver({ backend: new MemoryBackend() }) },
-  { name: 'sqlite', driver: () => stowageDriver({ url: `sqlite:${tempDir('unstorage')}/u.sqlite` }) },
+  { name: 'memory', driver: () => stowageDriver({ store: new MemoryBackend() }) },
+  { name: 'fs', driver: () => stowageDriver({ store: `file:${tempDir('unstorage-fs')}` }) },
+  {
+    name: 'sqlite (deprecated url option)',
+    driver: () => stowageDriver({ url: `sqlite:${tempDir('unstorage')}/u.sqlite` }),
+  },
+  ...(pgSkip
+    ? []
+    : [
+        {
+          name: 'postgres',
+          driver: () =>
+            stowageDriver({
+              store: `postgres://postgres@127.0.0.1:5432/test?table=${pgTable}`,
+              prefix: uniqueName('u'),
+            }),
+        },
+      ]),
 ];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const target of targets) {
   describe(`unstorage driver on ${target.name}`, () => {
@@ -49,6 +79,8 @@ for (const target of targets) {
       const meta = await storage.getMeta('users:1');
       expect(meta.mtime).toBeInstanceOf(Date);
       expect(meta.size).toBeGreaterThan(0);
+      // Only the item's own metadata: never the driver's bookkeeping.
+      expect(Object.keys(meta).sort()).toEqual(['birthtime', 'etag', 'mtime', 'size']);
 
       await storage.removeItem('users:1');
       expect(await storage.hasItem('users:1')).toBe(false);
@@ -68,5 +100,49 @@ for (const target of targets) {
       expect((await storage.getKeys()).sort()).toEqual(['a.b:.hidden', 'pct:%41', 'pct:A', 'sp ace:ü'].sort());
       await storage.dispose();
     });
+
+    it('gives back keys with segments too long to store as written', async () => {
+      const storage = createStorage({ driver: target.driver() });
+      const long = `runs:${'é'.repeat(200)}:x`;
+      await storage.setItem(long, 'v');
+      await storage.setItem('short:a', 'w');
+      expect(await storage.getItem(long)).toBe('v');
+      expect((await storage.getKeys()).sort()).toEqual([long, 'short:a'].sort());
+      await storage.clear();
+      await storage.dispose();
+    });
+
+    it('honours ttl (seconds, per item or as the driver default): expired items are never returned', async () => {
+      const driver = target.driver();
+      const storage = createStorage({ driver });
+      await storage.setItem('t:short', 'gone soon', { ttl: 0.05 });
+      await storage.setItem('t:long', 'stays', { ttl: 60 });
+      await storage.setItem('t:none', 'forever');
+      expect(await storage.getItem('t:short')).toBe('gone soon');
+      expect((await storage.getMeta('t:long')).ttl).toBeGreaterThan(50);
+      await sleep(120);
+      expect(await storage.getItem('t:short')).toBeNull();
+      expect(await storage.hasItem('t:short')).toBe(false);
+      expect((await storage.getKeys('t')).sort()).toEqual(['t:long', 't:none']);
+      await storage.setItem('t:again', 'x', { ttl: 0.05 });
+      await sleep(120);
+      expect(await driver.purgeExpired()).toBe(1);
+      expect(await storage.getItem('t:long')).toBe('stays');
+      await storage.clear();
+      await storage.dispose();
+
+      const expiring = createStorage({ driver: stowageDriver({ store: new MemoryBackend(), ttl: 0.05 }) });
+      await expiring.setItem('k', 'v');
+      await sleep(120);
+      expect(await expiring.getItem('k')).toBeNull();
+    });
   });
 }
+
+describe('unstorage driver options', () => {
+  it('refuses unknown options and two stores at once', () => {
+    expect(() => stowageDriver({ store: 'memory://', tll: 5 } as never)).toThrow(OperationError);
+    expect(() => stowageDriver({ store: 'memory://', tll: 5 } as never)).toThrow(/'tll'.*known: store/);
+    expect(() => stowageDriver({ store: 'memory://', url: 'memory://' })).toThrow(OperationError);
+  });
+});

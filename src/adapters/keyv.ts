@@ -4,8 +4,9 @@ import type { Backend, BackendConfig } from '../core/backend.ts';
 import { decodeValue, encodeValue, msgpackCodec } from '../core/codecs/index.ts';
 import { type Key, type KeyInput, parsePrefix } from '../core/keys.ts';
 import { urlWithoutPassword } from '../core/redact.ts';
-import { openBackend } from '../core/registry.ts';
+import { isBackend, resolveStore } from '../core/registry.ts';
 import { schemeOf } from '../core/url.ts';
+import { dropExpired, expiresAtFor, isExpired, purgeExpired } from './expiry.ts';
 import { escapeSegment } from './segment-escape.ts';
 
 /** Options of {@link KeyvStowage}. */
@@ -43,9 +44,9 @@ export class KeyvStowage extends EventEmitter {
 
   constructor(backendOrUrl: Backend | string | BackendConfig, options: KeyvStowageOptions = {}) {
     super();
-    const given = typeof backendOrUrl === 'object' && 'get' in backendOrUrl ? (backendOrUrl as Backend) : undefined;
+    const given = isBackend(backendOrUrl) ? backendOrUrl : undefined;
     this.#owns = given === undefined;
-    this.#backend = given ? Promise.resolve(given) : openBackend(backendOrUrl as string | BackendConfig);
+    this.#backend = resolveStore(backendOrUrl).then((resolved) => resolved.backend);
     // An open failure surfaces on first use; keep it from being reported as unhandled now.
     this.#backend.catch(() => undefined);
     this.#root = parsePrefix(options.prefix ?? 'keyv').segments;
@@ -63,8 +64,8 @@ export class KeyvStowage extends EventEmitter {
     const backend = await this.#backend;
     const hit = await backend.get(this.#key(key));
     if (!hit) return undefined;
-    if (this.#expired(hit.meta.attrs.expiresAt)) {
-      await backend.delete(this.#key(key), { ifMatch: hit.meta.etag }).catch(() => undefined);
+    if (isExpired(hit.meta.attrs)) {
+      await dropExpired(backend, this.#key(key), hit.meta);
       return undefined;
     }
     return (decodeValue(msgpackCodec, hit.value, { key }) as StoredRecord).value as Value;
@@ -75,8 +76,8 @@ export class KeyvStowage extends EventEmitter {
     const hits = await backend.getMany(keys.map((k) => this.#key(k)));
     return hits.map((hit, i) => {
       if (!hit) return undefined;
-      if (this.#expired(hit.meta.attrs.expiresAt)) {
-        void backend.delete(this.#key(keys[i] as string), { ifMatch: hit.meta.etag }).catch(() => undefined);
+      if (isExpired(hit.meta.attrs)) {
+        void dropExpired(backend, this.#key(keys[i] as string), hit.meta);
         return undefined;
       }
       return (decodeValue(msgpackCodec, hit.value, { key: keys[i] }) as StoredRecord).value as Value;
@@ -105,7 +106,7 @@ export class KeyvStowage extends EventEmitter {
     const meta = await backend.stat(this.#key(key));
     if (!meta) return false;
     await backend.delete(this.#key(key));
-    return !this.#expired(meta.attrs.expiresAt);
+    return !isExpired(meta.attrs);
   }
 
   async deleteMany(keys: string[]): Promise<boolean> {
@@ -131,7 +132,7 @@ export class KeyvStowage extends EventEmitter {
   async *iterator<Value>(namespace?: string): AsyncGenerator<[string, Value], void> {
     const backend = await this.#backend;
     for await (const { key, meta } of backend.list(this.#namespaceKey(namespace ?? this.namespace))) {
-      if (this.#expired(meta.attrs.expiresAt)) continue;
+      if (isExpired(meta.attrs)) continue;
       const hit = await backend.get(key);
       if (!hit) continue;
       yield [String(meta.attrs.k), (decodeValue(msgpackCodec, hit.value, { key }) as StoredRecord).value as Value];
@@ -140,11 +141,7 @@ export class KeyvStowage extends EventEmitter {
 
   /** Deletes every expired entry (all namespaces); resolves the count. */
   async purgeExpired(): Promise<number> {
-    const backend = await this.#backend;
-    const doomed: Key[] = [];
-    for await (const { key, meta } of backend.list(this.#root))
-      if (this.#expired(meta.attrs.expiresAt)) doomed.push(key);
-    return doomed.length ? backend.deleteMany(doomed) : 0;
+    return purgeExpired(await this.#backend, this.#root);
   }
 
   async disconnect(): Promise<void> {
@@ -160,10 +157,6 @@ export class KeyvStowage extends EventEmitter {
   }
 
   #attrs(key: string, ttl: number | undefined) {
-    return { k: key, expiresAt: typeof ttl === 'number' && ttl > 0 ? Date.now() + ttl : null };
-  }
-
-  #expired(expiresAt: unknown): boolean {
-    return typeof expiresAt === 'number' && expiresAt <= Date.now();
+    return { k: key, expiresAt: expiresAtFor(ttl) };
   }
 }

@@ -74,6 +74,7 @@ export class LmdbBackend extends BaseBackend {
 
   /** Opens (and creates if needed) the environment at `options.path`. */
   static async open(options: LmdbBackendOptions): Promise<LmdbBackend> {
+    // Always a folder: lmdb-js would take a path with an extension (cache.lmdb) for a file.
     const path = resolve(options.path);
     const lmdb = await loadDriver<typeof Lmdb>('lmdb', 'lmdb');
     try {
@@ -82,7 +83,7 @@ export class LmdbBackend extends BaseBackend {
       // in 8 processes x 500 ETag-guarded increments, two processes each committed the same
       // increment in about one run of fifteen, and once every process failed with MDB_BAD_TXN.
       // Without it, commits sync before they resolve, and no run lost an update.
-      return new LmdbBackend(lmdb.open({ path, maxDbs: 4, overlappingSync: false }), path);
+      return new LmdbBackend(lmdb.open({ path, maxDbs: 4, overlappingSync: false, noSubdir: false }), path);
     } catch (error) {
       throw new ConnectionError(`Cannot open LMDB environment: ${(error as Error).message}`, {
         backend: `lmdb:${path}`,

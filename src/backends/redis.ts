@@ -63,6 +63,7 @@ redis.call('INCRBY', KEYS[3], tonumber(ARGV[5]))
 return {1, ct}`;
 
 // KEYS as above. ARGV: path, conditional ('1'/'0'), ifMatch. Returns {1, deleted} or {0, current etag}.
+// The last entry gone takes the byte counter with it, so an emptied store leaves no key behind.
 const DELETE_SCRIPT = `
 local cur = redis.call('HMGET', KEYS[1], 'e', 's')
 if ARGV[2] == '1' and cur[1] ~= ARGV[3] then return {0, cur[1] or ''} end
@@ -70,6 +71,7 @@ if not cur[1] then return {1, 0} end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('DECRBY', KEYS[3], tonumber(cur[2]))
+if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[3]) end
 return {1, 1}`;
 
 // KEYS: index zset, byte counter. ARGV: min, max, batch, entry key prefix. Deletes up to
@@ -84,6 +86,7 @@ for _, m in ipairs(members) do
   redis.call('ZREM', KEYS[1], m)
 end
 if freed > 0 then redis.call('DECRBY', KEYS[2], freed) end
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[2]) end
 return #members`;
 
 type ScriptResult = [number, string | number];

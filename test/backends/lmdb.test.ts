@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LmdbBackend } from '../../src/backends/lmdb.ts';
 import { openBackend, StorageError } from '../../src/index.ts';
@@ -19,6 +21,29 @@ describe('lmdb extras', () => {
     const again = await openBackend({ type: 'lmdb', path: `${dir}/env` });
     expect(text((await again.get('a'))?.value)).toBe('1');
     await again.close();
+  });
+
+  it('opens any folder name a user gives, with or without an extension, by URL too', async () => {
+    const dir = tempDir('lmdb-names');
+    for (const name of ['cache.lmdb', 'plain', 'two.dots.db', '.hidden']) {
+      const store = await openBackend(`lmdb:${dir}/${name}`);
+      await store.put('k', bytes(name));
+      await store.close();
+      const again = await openBackend(`lmdb:${dir}/${name}`);
+      expect(text((await again.get('k'))?.value)).toBe(name);
+      await again.close();
+      expect(statSync(join(dir, name)).isDirectory()).toBe(true);
+    }
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const relative = await openBackend('lmdb:./rel/cache.lmdb');
+      await relative.put('k', bytes('r'));
+      await relative.close();
+      expect(statSync(join(dir, 'rel', 'cache.lmdb')).isDirectory()).toBe(true);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('rejects keys beyond LMDB’s key size clearly', async () => {

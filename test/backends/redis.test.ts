@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisBackend } from '../../src/backends/redis.ts';
 import { ConnectionError, openBackend } from '../../src/index.ts';
@@ -37,6 +38,30 @@ describe.skipIf(skipReason !== undefined)('redis extras', () => {
     expect(a.toConfig()).toMatchObject({ type: 'redis', host: HOST, port: PORT, prefix });
     await a.close();
     await b.close();
+  });
+
+  it('leaves no Redis key behind once clear() or delete() emptied the store', async () => {
+    const prefix = uniqueName('empty');
+    prefixes.push(prefix);
+    const store = await open(prefix);
+    const raw = new Redis({ host: HOST, port: PORT });
+    const keysOfStore = async () => (await raw.keys(`*${prefix}*`)).sort();
+    try {
+      await store.putMany([
+        { key: 'a/1', value: bytes('x') },
+        { key: 'a/2', value: bytes('yy') },
+      ]);
+      expect((await store.info()).bytes).toBe(3);
+      await store.clear();
+      expect(await keysOfStore()).toEqual([]);
+      await store.put('b', bytes('z'));
+      await store.delete('b');
+      expect(await keysOfStore()).toEqual([]);
+      expect((await store.info()).bytes).toBe(0);
+    } finally {
+      raw.disconnect();
+      await store.close();
+    }
   });
 
   it('stores command-injection strings verbatim', async () => {
