@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Backend } from '../core/backend.ts';
-import { ConditionFailedError } from '../core/errors.ts';
+import { ConditionFailedError, SerializationError } from '../core/errors.ts';
+import type { JsonObject } from '../core/json.ts';
 import { type KeyInput, parsePrefix } from '../core/keys.ts';
+import { rejectUnknownOptions } from '../core/known-options.ts';
 import { type CallRecord, CallStore, callDigest } from './call-store.ts';
 import { digestOf } from './digest.ts';
 import { ValueStore } from './value-store.ts';
@@ -45,7 +47,33 @@ export interface MemoizeOptions<A extends unknown[]> {
   storeArgs?: boolean | undefined;
   /** How long another process may hold a computation before it is taken over (ms, default 60000). */
   leaseMs?: number | undefined;
+  /**
+   * Named arguments that do not identify a call (fleche's `ignore`): a logger, a progress
+   * callback, a verbosity flag. They are passed to `fn` but left out of the call id.
+   */
+  ignore?: readonly string[] | undefined;
+  /**
+   * Metadata kept with each new call record (queryable with `calls.query({ metadata })`):
+   * an object, or a function of the call that returns one.
+   */
+  metadata?:
+    | JsonObject
+    | ((call: { args: Record<string, unknown>; result: unknown; durationMs: number }) => JsonObject)
+    | undefined;
 }
+
+const MEMOIZE_OPTIONS = [
+  'store',
+  'name',
+  'version',
+  'params',
+  'key',
+  'cacheErrors',
+  'storeArgs',
+  'leaseMs',
+  'ignore',
+  'metadata',
+];
 
 /** A memoised function, with the same parameters, always async. */
 export type Memoized<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>) & {
@@ -75,16 +103,32 @@ export function memoize<A extends unknown[], R>(
   fn: (...args: A) => R | Promise<R>,
   options: MemoizeOptions<A>,
 ): Memoized<A, R> {
+  rejectUnknownOptions(options, MEMOIZE_OPTIONS, 'memoize');
   const { store, name } = options;
   const version = options.version ?? '1';
+  const ignored = new Set(options.ignore ?? []);
   const leaseMs = options.leaseMs ?? 60_000;
   const crossProcess = store.backend.capabilities.atomicConditionalWrite;
   const claimRoot = [...parsePrefix(store.prefix, store.backend.label).segments, 'claims'];
   const inflight = new Map<string, Promise<Awaited<R>>>();
 
-  const named = (args: A): Record<string, unknown> =>
+  const allNamed = (args: A): Record<string, unknown> =>
     options.key ? options.key(...args) : Object.fromEntries(args.map((a, i) => [options.params?.[i] ?? String(i), a]));
-  const argDigests = (args: A) => Object.fromEntries(Object.entries(named(args)).map(([k, v]) => [k, digestOf(v)]));
+  const named = (args: A): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(allNamed(args)).filter(([k]) => !ignored.has(k)));
+  const argDigests = (args: A) =>
+    Object.fromEntries(
+      Object.entries(named(args)).map(([k, v]) => {
+        try {
+          return [k, digestOf(v)];
+        } catch (error) {
+          throw new SerializationError(
+            `Argument '${k}' of the memoized function '${name}' cannot be stored: ${(error as Error).message} (leave it out of the call id with ignore: ['${k}'])`,
+            { backend: store.backend.label, cause: error },
+          );
+        }
+      }),
+    );
   const idOf = (args: A) => callDigest(name, version, argDigests(args));
 
   async function fromRecord(record: CallRecord): Promise<Awaited<R>> {
@@ -118,7 +162,11 @@ export function memoize<A extends unknown[], R>(
     const durationMs = Date.now() - startedAt;
     if (options.storeArgs ?? true) for (const value of Object.values(named(args))) await store.values.put(value);
     const resultDigest = await store.values.put(result);
-    await store.calls.save({ fn: name, version, args: digests, result: resultDigest, startedAt, durationMs });
+    const metadata =
+      typeof options.metadata === 'function'
+        ? options.metadata({ args: allNamed(args), result, durationMs })
+        : options.metadata;
+    await store.calls.save({ fn: name, version, args: digests, result: resultDigest, startedAt, durationMs, metadata });
     return result;
   }
 
@@ -188,7 +236,13 @@ export function memoize<A extends unknown[], R>(
   }
 
   const memoized = ((...args: A) => {
-    const digests = argDigests(args);
+    let digests: Record<string, string>;
+    try {
+      digests = argDigests(args);
+    } catch (error) {
+      // Always async: a bad argument rejects, it does not throw at the call site.
+      return Promise.reject(error);
+    }
     const id = callDigest(name, version, digests);
     const running = inflight.get(id);
     if (running) return running;

@@ -1,14 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoStore } from '../../src/entries/cas.ts';
+import { callDigest, createMemoStore } from '../../src/entries/cas.ts';
 import {
   AmbiguousDigestError,
   type Backend,
   CallStore,
   CorruptValueError,
+  getCodec,
   memoize,
   NotFoundError,
+  OperationError,
+  SerializationError,
   ValueStore,
 } from '../../src/index.ts';
 import { runWorkers } from '../conformance/run-workers.ts';
@@ -146,6 +149,86 @@ export function runCasSuite(name: string, open: () => Promise<Backend>, skipReas
       expect(await calls.transform((r) => ({ ...r, fn: 'multiply' }))).toBe(3);
       expect((await all(calls.query({ fn: 'mul' }))).length).toBe(0);
       expect((await all(calls.query({ fn: 'multiply', version: '1' }))).length).toBe(3);
+    });
+
+    it('finds call records by id alone, full or short, as fleche does for calls', async () => {
+      const memo = createMemoStore(backend);
+      const f = memoize(async (x: number) => x + 1, { store: memo, name: 'inc', params: ['x'] });
+      await f(1);
+      await f(2);
+      const id = f.callId(1);
+      const short = await memo.calls.shrink(id);
+      expect(short.length).toBeLessThan(64);
+      expect(await memo.calls.expand(short)).toBe(id);
+      expect((await memo.calls.get(short))?.id).toBe(id);
+      expect((await memo.calls.get(id))?.fn).toBe('inc');
+      expect(await memo.calls.get('inc', short)).toMatchObject({ id, fn: 'inc' });
+      expect(await memo.calls.get('other', id)).toBeUndefined();
+      expect(await memo.calls.has(short)).toBe(true);
+      expect(await memo.calls.has('0'.repeat(64))).toBe(false);
+      expect((await all(memo.calls.list())).sort()).toEqual([id, f.callId(2)].sort());
+      expect(await memo.calls.delete(short)).toBe(true);
+      expect(await memo.calls.get(id)).toBeUndefined();
+      await expect(memo.calls.expand('xyz')).rejects.toBeInstanceOf(OperationError);
+    });
+
+    it('queries calls by result and by metadata, and refuses unknown query fields', async () => {
+      const memo = createMemoStore(backend);
+      const f = memoize(async (x: number) => (x % 2 === 0 ? { e: 12 } : { e: x }), {
+        store: memo,
+        name: 'energy',
+        params: ['x'],
+        metadata: ({ args }) => ({ solver: 'rk4', parity: (args.x as number) % 2, tags: { run: 'a' } }),
+      });
+      for (const x of [1, 2, 3, 4]) await f(x);
+      const byResult = await all(memo.calls.query({ result: { e: 12 } }));
+      expect(byResult.map((c) => c.id).sort()).toEqual([f.callId(2), f.callId(4)].sort());
+      const digest = byResult[0]?.result as string;
+      expect((await all(memo.calls.query({ resultDigest: digest }))).length).toBe(2);
+      expect((await all(memo.calls.query({ metadata: { parity: 1 } }))).length).toBe(2);
+      expect((await all(memo.calls.query({ metadata: { solver: 'rk4', tags: { run: 'a' } } }))).length).toBe(4);
+      expect((await all(memo.calls.query({ metadata: { tags: { run: 'b' } } }))).length).toBe(0);
+      expect((await memo.calls.get(f.callId(1)))?.metadata).toEqual({ solver: 'rk4', parity: 1, tags: { run: 'a' } });
+      await expect(all(memo.calls.query({ reslt: 1 } as never))).rejects.toThrow(/Unknown option 'reslt'/);
+    });
+
+    it('leaves ignored arguments out of the call id, and names an argument that cannot be stored', async () => {
+      const memo = createMemoStore(backend);
+      let runs = 0;
+      const f = memoize(
+        async (x: number, _log: (m: string) => void) => {
+          runs++;
+          return x;
+        },
+        { store: memo, name: 'logged', params: ['x', 'log'], ignore: ['log'] },
+      );
+      await f(1, () => undefined);
+      await f(1, console.log);
+      expect(runs).toBe(1);
+      const g = memoize(async (x: number, _cb: () => void) => x, { store: memo, name: 'unsafe', params: ['x', 'cb'] });
+      const error = await g(1, () => undefined).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SerializationError);
+      expect(String(error)).toMatch(/Argument 'cb' of the memoized function 'unsafe'/);
+      expect(() => memoize(async () => 1, { store: memo, name: 'x', ignored: ['a'] } as never)).toThrow(OperationError);
+    });
+
+    it('reads call records written by the first layout (cas/c/<fn>/<id>)', async () => {
+      const memo = createMemoStore(backend);
+      const record = {
+        fn: 'old',
+        version: '1',
+        args: {},
+        result: await memo.values.put(7),
+        startedAt: 1,
+        durationMs: 2,
+      };
+      const id = callDigest('old', '1', {});
+      await backend.put(['cas', 'c', 'old', id], getCodec('msgpack').encode(record), { attrs: { fn: 'old' } });
+      const fresh = new CallStore({ backend });
+      expect(await fresh.get(id)).toMatchObject({ fn: 'old', id });
+      expect(await all(backend.keys(['cas', 'c']))).toEqual([]);
+      const old = memoize(async () => 99, { store: createMemoStore(backend), name: 'old' });
+      expect(await old()).toBe(7);
     });
 
     it('computes concurrent identical calls once and does not cache errors by default', async () => {
