@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import type { EvictionPolicy } from '../backends/kit/byte-bounded-map.ts';
 import type { Backend, BackendInfo, Meta } from '../core/backend.ts';
 import { decodeValue, encodeValue, msgpackCodec } from '../core/codecs/index.ts';
-import { ConditionFailedError, NotFoundError } from '../core/errors.ts';
+import { ConditionFailedError, NotFoundError, OperationError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { type Key, type KeyInput, parseKey, parsePrefix } from '../core/keys.ts';
+import { rejectUnknownOptions } from '../core/known-options.ts';
+import { markStoreObject } from '../core/store-object.ts';
 import { resultToCsv, setToCsv } from './csv.ts';
 import { OptimizationResult, type OptimizationResultJSON } from './optimization-result.ts';
-import { type Column, ResultSet } from './result-set.ts';
+import { readResultDirectory, writeResultDirectory } from './result-directory.ts';
+import { ResultEviction } from './result-eviction.ts';
+import type { ResultSet } from './result-set.ts';
+import { decodeSet, encodeSet, SET_FORMATS, type SetFormat } from './set-formats.ts';
 
 /** Metadata of a stored result, readable without loading it. */
 export interface ResultMetadata {
@@ -21,11 +27,44 @@ export interface ResultMetadata {
 
 /** Options of {@link ResultStore}. */
 export interface ResultStoreOptions {
+  /** Where the results live. */
   backend: Backend;
   /** Backend prefix of this store's entries (default `results`). */
   prefix?: KeyInput | undefined;
   /** Prepended to every result key (used by {@link ResultStore.session}). */
   keyPrefix?: KeyInput | undefined;
+  /** How sets are written (default `binary`); reads decode any format, whatever this says. */
+  format?: SetFormat | undefined;
+  /**
+   * Upper bound on the bytes of all results (memory stores): the least recently used
+   * (`lru`) or oldest (`fifo`) results are evicted whole, header and sets together.
+   */
+  maxBytes?: number | undefined;
+  /** Eviction order under `maxBytes` (default `lru`). */
+  evictionPolicy?: EvictionPolicy | undefined;
+  /** Close the backend when the store is closed (the factories set it for the backends they open). */
+  ownsBackend?: boolean | undefined;
+}
+
+const STORE_OPTIONS = ['backend', 'prefix', 'keyPrefix', 'format', 'maxBytes', 'evictionPolicy', 'ownsBackend'];
+
+/** Options of {@link ResultStore.save}. */
+export interface SaveOptions {
+  /** With `false`, an existing key fails with `ConditionFailedError` (default `true`: replace). */
+  overwrite?: boolean | undefined;
+  /** Custom metadata of the result (readable with `getMetadata` without loading). */
+  metadata?: JsonObject | undefined;
+  /**
+   * Merge `metadata` into the custom metadata already stored under the key, instead of
+   * replacing it as OptiScope does (default `false`).
+   */
+  mergeMetadata?: boolean | undefined;
+}
+
+/** Options of {@link ResultStore.exportDirectory}. */
+export interface ExportDirectoryOptions {
+  /** The sets' file format: `csv` (default; pandas, Excel) or `json` (jq). */
+  format?: 'csv' | 'json' | undefined;
 }
 
 /** What {@link ResultStore.compact} did. */
@@ -49,8 +88,6 @@ interface HeaderAttrs extends JsonObject {
   custom: JsonObject;
 }
 
-type StoredSet = { name: string; columns: Record<string, Column>; metadata: JsonObject };
-
 const newVersion = () => randomBytes(6).toString('hex');
 
 /**
@@ -68,38 +105,56 @@ const newVersion = () => randomBytes(6).toString('hex');
  * const pareto = await store.loadSet('exp-1', 'pareto');
  * ```
  */
-export class ResultStore {
+export class ResultStore implements AsyncDisposable {
+  /** The backend holding the results. */
   readonly backend: Backend;
+  /** How sets are written. */
+  readonly format: SetFormat;
   readonly #root: Key;
   readonly #keyPrefix: Key;
+  readonly #options: ResultStoreOptions;
+  readonly #eviction: ResultEviction | undefined;
 
   constructor(options: ResultStoreOptions) {
+    rejectUnknownOptions(options, STORE_OPTIONS, 'ResultStore');
+    if (options.format !== undefined && !SET_FORMATS.includes(options.format)) {
+      throw new OperationError(`Unknown result format '${options.format}' (known: ${SET_FORMATS.join(', ')})`);
+    }
+    this.#options = options;
     this.backend = options.backend;
+    this.format = options.format ?? 'binary';
     this.#root = parsePrefix(options.prefix ?? 'results', options.backend.label).segments;
     this.#keyPrefix = parsePrefix(options.keyPrefix, options.backend.label).segments;
+    this.#eviction =
+      options.maxBytes === undefined
+        ? undefined
+        : new ResultEviction(options.maxBytes, options.evictionPolicy, options.backend.label);
   }
 
   /** A view whose keys all live under `sourceId` (OptiScope's SessionDBStorage). */
   session(sourceId: string): ResultStore {
-    return new ResultStore({
-      backend: this.backend,
-      prefix: this.#root,
-      keyPrefix: [...this.#keyPrefix, ...parseKey(sourceId).segments],
-    });
+    return this.#view({ keyPrefix: [...this.#keyPrefix, ...parseKey(sourceId).segments] });
   }
 
-  /** Same store on another backend view (used by StorageManager for per-call tier options). */
+  /**
+   * The same store over another view of its backend (StorageManager's per-call tier choice).
+   * @internal
+   */
   withBackend(backend: Backend): ResultStore {
-    return new ResultStore({ backend, prefix: this.#root, keyPrefix: this.#keyPrefix });
+    return this.#view({ backend });
   }
 
   /** Saves a result, replacing one under the same key (as OptiScope); with `overwrite: false` an existing key fails with `ConditionFailedError`. */
-  async save(
-    key: KeyInput,
-    result: OptimizationResult,
-    options: { overwrite?: boolean; metadata?: JsonObject } = {},
-  ): Promise<void> {
+  async save(key: KeyInput, result: OptimizationResult, options: SaveOptions = {}): Promise<void> {
+    rejectUnknownOptions(options, ['overwrite', 'metadata', 'mergeMetadata'], 'ResultStore.save', {
+      backend: this.backend.label,
+    });
     const k = this.#full(key);
+    const encodedSets = result.listSets().map((name) => ({ name, ...this.#encodeSet(result.getSet(name), k) }));
+    this.#eviction?.checkFits(
+      k,
+      encodedSets.reduce((n, set) => n + set.bytes.byteLength, 0),
+    );
     const existing = await this.backend.get(this.#headerKey(k));
     if (existing && options.overwrite === false) {
       throw new ConditionFailedError('A result with this key exists (pass overwrite: true to replace it)', {
@@ -110,18 +165,20 @@ export class ResultStore {
     }
     const version = newVersion();
     const written: Key[] = [];
+    let sizeBytes: number;
     try {
       let setBytes = 0;
-      for (const name of result.listSets()) {
+      for (const { name, bytes, attrs } of encodedSets) {
         const setKey = this.#setKey(k, version, name);
-        const set = result.getSet(name);
-        const meta = await this.backend.put(setKey, this.#encodeSet(set, k), { attrs: { nPoints: set.nPoints } });
+        const meta = await this.backend.put(setKey, bytes, { attrs });
         written.push(setKey);
         setBytes += meta.size;
       }
       const previous = existing ? this.#headerAttrs(existing.meta) : undefined;
-      const custom = { ...(previous?.custom ?? {}), ...(options.metadata ?? {}) };
-      await this.#writeHeader(
+      const custom = options.mergeMetadata
+        ? { ...(previous?.custom ?? {}), ...(options.metadata ?? {}) }
+        : { ...(options.metadata ?? {}) };
+      sizeBytes = await this.#writeHeader(
         k,
         this.#header(result, version),
         { nPoints: result.nPoints, custom, setBytes },
@@ -132,12 +189,14 @@ export class ResultStore {
       await this.backend.deleteMany(written).catch(() => undefined);
       throw error;
     }
+    if (this.#eviction) for (const evicted of this.#eviction.added(k, sizeBytes)) await this.#deleteIfThere(evicted);
   }
 
   /** Loads a whole result; throws `NotFoundError` when absent. */
   async load(key: KeyInput): Promise<OptimizationResult> {
     const k = this.#full(key);
     const { header } = await this.#readHeader(k);
+    this.#eviction?.used(k);
     const found = await this.backend.getMany(header.sets.map((name) => this.#setKey(k, header.version, name)));
     const sets = found.map((hit, i) => {
       if (!hit)
@@ -145,7 +204,7 @@ export class ResultStore {
           key: k,
           backend: this.backend.label,
         });
-      return this.#decodeSet(hit.value, k);
+      return this.#decodeSet(hit.value, hit.meta.attrs, k);
     });
     const { version: _v, sets: _s, ...rest } = header;
     return new OptimizationResult({ ...rest, sets });
@@ -159,6 +218,13 @@ export class ResultStore {
     // The header goes first: from then on the result is gone, whatever happens to its sets.
     await this.backend.delete(this.#headerKey(k), { ifMatch: meta.etag });
     await this.backend.clear(this.#setsPrefix(k));
+    this.#eviction?.removed(k);
+  }
+
+  async #deleteIfThere(k: Key): Promise<void> {
+    await this.delete(k.slice(this.#keyPrefix.length)).catch((error: unknown) => {
+      if (!(error instanceof NotFoundError)) throw error;
+    });
   }
 
   /** True when a result is stored under `key`. */
@@ -210,16 +276,16 @@ export class ResultStore {
     }
     await this.backend.delete(this.#headerKey(a));
     await this.backend.clear(this.#setsPrefix(a));
+    this.#eviction?.renamed(a, b);
   }
 
   /** Saves one set into an existing result (replacing a set of the same name). */
   async saveSet(key: KeyInput, name: string, set: ResultSet): Promise<void> {
     const k = this.#full(key);
     const stored = name === set.name ? set : set.withName(name);
+    const { bytes, attrs: setAttrs } = this.#encodeSet(stored, k);
     await this.#updateHeader(k, async (header, attrs) => {
-      await this.backend.put(this.#setKey(k, header.version, name), this.#encodeSet(stored, k), {
-        attrs: { nPoints: stored.nPoints },
-      });
+      await this.backend.put(this.#setKey(k, header.version, name), bytes, { attrs: setAttrs });
       const sets = header.sets.includes(name) ? header.sets : [...header.sets, name].sort();
       return { header: { ...header, sets }, attrs: { ...attrs, nSets: sets.length } };
     });
@@ -231,9 +297,10 @@ export class ResultStore {
     const k = this.#full(key);
     const meta = await this.backend.stat(this.#headerKey(k));
     if (!meta) throw this.#notFound(k);
+    this.#eviction?.used(k);
     const hit = await this.backend.get(this.#setKey(k, this.#headerAttrs(meta).version, name));
     if (!hit) throw new NotFoundError(`The result has no set '${name}'`, { key: k, backend: this.backend.label });
-    return this.#decodeSet(hit.value, k);
+    return this.#decodeSet(hit.value, hit.meta.attrs, k);
   }
 
   /** Removes one set; throws `NotFoundError` if it does not exist. */
@@ -273,7 +340,7 @@ export class ResultStore {
     };
   }
 
-  /** Merges `patch` into the custom metadata (atomic against concurrent updates). */
+  /** Merges `patch` into the custom metadata (atomic against concurrent updates); `save` replaces it instead. */
   async updateMetadata(key: KeyInput, patch: JsonObject): Promise<void> {
     await this.#updateHeader(this.#full(key), async (header, attrs) => ({
       header,
@@ -322,9 +389,8 @@ export class ResultStore {
       const resultKey = key.slice(start, start + length).join('/');
       if (live.get(resultKey) !== key[start + length]) orphans.push(key);
     }
-    for (let i = 0; i < orphans.length; i += 500) await this.backend.deleteMany(orphans.slice(i, i + 500));
-    const engine = this.backend as Partial<{ compact(): Promise<unknown>; vacuum(): Promise<unknown> }>;
-    const backend = engine.compact ? await engine.compact() : engine.vacuum ? await engine.vacuum() : undefined;
+    await this.backend.deleteMany(orphans);
+    const backend = this.backend.compact ? await this.backend.compact() : undefined;
     return { orphanSets: orphans.length, backend };
   }
 
@@ -336,6 +402,44 @@ export class ResultStore {
     }
     const result = await this.load(key);
     return options.format === 'json' ? JSON.stringify(result.toJSON(), null, 2) : resultToCsv(result);
+  }
+
+  /**
+   * Writes a result as plain files that pandas, Excel and `jq` open: `metadata.json`
+   * (what {@link getMetadata} returns), `result.json` (problem, variables, objectives,
+   * constraints, metadata, and per set its file, column kinds and metadata) and
+   * `sets/<name>.csv` (or `.json`). {@link importDirectory} reads such a folder back exactly.
+   */
+  async exportDirectory(key: KeyInput, dir: string, options: ExportDirectoryOptions = {}): Promise<void> {
+    rejectUnknownOptions(options, ['format'], 'ResultStore.exportDirectory');
+    const format = options.format ?? 'csv';
+    if (format !== 'csv' && format !== 'json') {
+      throw new OperationError(`Unknown export format '${String(format)}' (known: csv, json)`);
+    }
+    const [result, metadata] = await Promise.all([this.load(key), this.getMetadata(key)]);
+    await writeResultDirectory(dir, result, metadata, format);
+  }
+
+  /**
+   * Saves the result of a folder written by {@link exportDirectory} (under `key`, or the
+   * key it was exported from), with its custom metadata; resolves the key.
+   */
+  async importDirectory(dir: string, options: { key?: KeyInput; overwrite?: boolean } = {}): Promise<string> {
+    rejectUnknownOptions(options, ['key', 'overwrite'], 'ResultStore.importDirectory');
+    const { result, metadata } = await readResultDirectory(dir);
+    const key = options.key ?? metadata.key;
+    await this.save(key, result, { metadata: metadata.custom, overwrite: options.overwrite });
+    return typeof key === 'string' ? key : parseKey(key).segments.join('/');
+  }
+
+  /** Closes the backend if this store opened it (the factories' stores do). */
+  async close(): Promise<void> {
+    if (this.#options.ownsBackend) await this.backend.close();
+  }
+
+  /** Same as {@link close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /** Backend keys holding a result (header first, then its sets): what a tier migration moves. */
@@ -381,18 +485,17 @@ export class ResultStore {
     return encodeValue(msgpackCodec, header, { key: k, backend: this.backend.label });
   }
 
-  #encodeSet(set: ResultSet, k: Key): Uint8Array {
-    const stored: StoredSet = {
-      name: set.name,
-      columns: set.columns as Record<string, Column>,
-      metadata: set.metadata,
-    };
-    return encodeValue(msgpackCodec, stored, { key: k, backend: this.backend.label });
+  #encodeSet(set: ResultSet, k: Key): { bytes: Uint8Array; attrs: JsonObject } {
+    return encodeSet(set, this.format, { key: k.join('/'), backend: this.backend.label });
   }
 
-  #decodeSet(bytes: Uint8Array, k: Key): ResultSet {
-    const stored = decodeValue(msgpackCodec, bytes, { key: k, backend: this.backend.label }) as StoredSet;
-    return new ResultSet(stored.name, stored.columns, stored.metadata);
+  #decodeSet(bytes: Uint8Array, attrs: JsonObject, k: Key): ResultSet {
+    return decodeSet(bytes, attrs, { key: k.join('/'), backend: this.backend.label });
+  }
+
+  // A store like this one (same backend, options and eviction state) with some options changed.
+  #view(changes: Partial<ResultStoreOptions>): ResultStore {
+    return new ResultStore({ ...this.#options, ...changes, maxBytes: undefined, ownsBackend: false });
   }
 
   #headerAttrs(meta: Meta): HeaderAttrs {
@@ -404,7 +507,7 @@ export class ResultStore {
     header: Header,
     sizes: { nPoints: number; custom: JsonObject; setBytes: number },
     ifMatch?: string,
-  ): Promise<void> {
+  ): Promise<number> {
     const bytes = this.#encodeHeader(header, k);
     const attrs: HeaderAttrs = {
       version: header.version,
@@ -414,6 +517,7 @@ export class ResultStore {
       custom: sizes.custom,
     };
     await this.backend.put(this.#headerKey(k), bytes, ifMatch ? { ifMatch, attrs } : { ifAbsent: true, attrs });
+    return attrs.sizeBytes;
   }
 
   async #readHeader(k: Key): Promise<{ header: Header; meta: Meta }> {
@@ -465,3 +569,5 @@ export class ResultStore {
     return new NotFoundError('No result with this key', { key: k, backend: this.backend.label });
   }
 }
+
+markStoreObject(ResultStore);

@@ -1,6 +1,9 @@
+import { stat } from 'node:fs/promises';
 import type { Backend, BackendConfig, BackendInfo } from '../core/backend.ts';
+import { NotFoundError } from '../core/errors.ts';
 import type { JsonObject, JsonValue } from '../core/json.ts';
 import type { KeyInput } from '../core/keys.ts';
+import { rejectUnknownOptions } from '../core/known-options.ts';
 import { openBackend } from '../core/registry.ts';
 import type { EvictionPolicy } from '../tiered/byte-cache.ts';
 import type { SyncOptions, SyncReport } from '../tiered/sync.ts';
@@ -8,6 +11,7 @@ import { type SecondaryFailure, type Tier, TieredBackend } from '../tiered/tiere
 import type { OptimizationResult } from './optimization-result.ts';
 import type { ResultSet } from './result-set.ts';
 import { type ResultMetadata, ResultStore } from './result-store.ts';
+import type { SetFormat } from './set-formats.ts';
 
 /** A store given as a URL, a config, or an open backend. */
 export type StoreInput = string | BackendConfig | Backend;
@@ -218,25 +222,76 @@ export class StorageManager implements AsyncDisposable {
   }
 }
 
-/** A result store in memory (OptiScope's `create_memory_storage`). */
-export async function createMemoryStorage(
-  options: { maxMemoryMb?: number; evictionPolicy?: EvictionPolicy } = {},
-): Promise<ResultStore> {
-  const maxBytes = options.maxMemoryMb ? Math.round(options.maxMemoryMb * 1024 * 1024) : undefined;
-  return new ResultStore({ backend: await openBackend({ type: 'memory', maxBytes, policy: options.evictionPolicy }) });
+/** Options of {@link createMemoryStorage}. */
+export interface MemoryStorageOptions {
+  /** Upper bound on the results' size in MB; whole results are evicted past it. */
+  maxMemoryMb?: number | undefined;
+  /** Which results go first: least recently used (`lru`, default) or oldest saved (`fifo`). */
+  evictionPolicy?: EvictionPolicy | undefined;
+  /** How sets are stored (default `binary`). */
+  format?: SetFormat | undefined;
+}
+
+/**
+ * A result store in memory (OptiScope's `create_memory_storage`). With `maxMemoryMb`,
+ * results are evicted whole (header and every set), so a listed result always loads; a
+ * result larger than the bound alone is refused with `CapacityError`.
+ */
+export async function createMemoryStorage(options: MemoryStorageOptions = {}): Promise<ResultStore> {
+  rejectUnknownOptions(options, ['maxMemoryMb', 'evictionPolicy', 'format'], 'createMemoryStorage');
+  const maxBytes = options.maxMemoryMb === undefined ? undefined : Math.round(options.maxMemoryMb * 1024 * 1024);
+  return new ResultStore({
+    backend: await openBackend({ type: 'memory' }),
+    maxBytes,
+    evictionPolicy: options.evictionPolicy,
+    format: options.format,
+    ownsBackend: true,
+  });
+}
+
+/** Options of {@link createFilesystemStorage}. */
+export interface FilesystemStorageOptions {
+  /** fsync each write before it resolves (default true). */
+  fsync?: boolean | undefined;
+  /** How sets are stored: `binary` (default), `json` or `csv` text. */
+  format?: SetFormat | undefined;
+  /** Create the folder when absent (default true); with `false` an absent folder is a `NotFoundError`. */
+  createIfMissing?: boolean | undefined;
 }
 
 /** A result store in a directory (OptiScope's `create_filesystem_storage`). */
 export async function createFilesystemStorage(
   basePath: string,
-  options: { fsync?: boolean } = {},
+  options: FilesystemStorageOptions = {},
 ): Promise<ResultStore> {
-  return new ResultStore({ backend: await openBackend({ type: 'fs', root: basePath, fsync: options.fsync }) });
+  rejectUnknownOptions(options, ['fsync', 'format', 'createIfMissing'], 'createFilesystemStorage');
+  if (options.createIfMissing === false && !(await isDirectory(basePath))) {
+    throw new NotFoundError(`No results folder at ${basePath} (createIfMissing is false)`, {
+      backend: `file:${basePath}`,
+    });
+  }
+  return new ResultStore({
+    backend: await openBackend({ type: 'fs', root: basePath, fsync: options.fsync }),
+    format: options.format,
+    ownsBackend: true,
+  });
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** A result store in a database given by URL: sqlite:, postgres:, mysql:, duckdb: ... (OptiScope's `create_database_storage`). */
-export async function createDatabaseStorage(url: string): Promise<ResultStore> {
-  return new ResultStore({ backend: await openBackend(url) });
+export async function createDatabaseStorage(
+  url: string,
+  options: { format?: SetFormat | undefined } = {},
+): Promise<ResultStore> {
+  rejectUnknownOptions(options, ['format'], 'createDatabaseStorage');
+  return new ResultStore({ backend: await openBackend(url), format: options.format, ownsBackend: true });
 }
 
 /** A manager from URLs, configs or backends (OptiScope's `create_storage_manager`). */

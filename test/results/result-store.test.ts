@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FsBackend } from '../../src/backends/fs/index.ts';
 import { MemoryBackend } from '../../src/backends/memory.ts';
 import { SqliteBackend } from '../../src/backends/sql/sqlite.ts';
-import { OptimizationResult, ResultSet } from '../../src/index.ts';
+import { createFilesystemStorage, createMemoryStorage } from '../../src/entries/results.ts';
+import { CapacityError, NotFoundError, OperationError, OptimizationResult, ResultSet } from '../../src/index.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 import { runResultStoreSuite } from './result-store-suite.ts';
 
@@ -25,5 +26,73 @@ describe('data model', () => {
     expect(back.getSet('b').columns.v).toEqual(new Float32Array([1, 2]));
     expect(back.removeSet('b')).toBe(true);
     expect(() => new ResultSet('bad', { a: [1], b: [1, 2] })).toThrow(/different lengths/);
+  });
+});
+
+describe('bounded memory result stores', () => {
+  const big = (id: string, points: number) =>
+    new OptimizationResult({
+      id,
+      sets: ['a', 'b', 'c'].map((name) => new ResultSet(name, { f: new Float64Array(points).fill(1) })),
+    });
+
+  for (const evictionPolicy of ['lru', 'fifo'] as const) {
+    it(`evicts whole results (${evictionPolicy}): every listed result loads`, async () => {
+      // Each result is about 3 x 8 KB: a 0.1 MB store holds about four of them.
+      const store = await createMemoryStorage({ maxMemoryMb: 0.1, evictionPolicy });
+      for (let i = 0; i < 4; i++) await store.save(`r${i}`, big(`r${i}`, 1000));
+      await store.load('r0'); // a use: under lru r0 becomes the newest
+      for (let i = 4; i < 12; i++) await store.save(`r${i}`, big(`r${i}`, 1000));
+      const listed = await store.list();
+      expect(listed.length).toBeGreaterThan(1);
+      expect(listed.length).toBeLessThan(12);
+      for (const key of listed) expect((await store.load(key)).listSets()).toEqual(['a', 'b', 'c']);
+      expect(listed).toContain('r11');
+      const info = await store.info();
+      expect(info.backend.entries).toBe(listed.length * 4);
+      await store.close();
+    });
+  }
+
+  it('keeps a recently read result under lru and drops it under fifo', async () => {
+    for (const [policy, kept] of [
+      ['lru', true],
+      ['fifo', false],
+    ] as const) {
+      const store = await createMemoryStorage({ maxMemoryMb: 0.1, evictionPolicy: policy });
+      for (let i = 0; i < 4; i++) await store.save(`r${i}`, big(`r${i}`, 1000));
+      await store.loadSet('r0', 'a');
+      await store.save('r4', big('r4', 1000));
+      expect(await store.exists('r0')).toBe(kept);
+      await store.close();
+    }
+  });
+
+  it('refuses one result larger than the whole store, writing nothing', async () => {
+    const store = await createMemoryStorage({ maxMemoryMb: 0.01 });
+    await expect(store.save('huge', big('huge', 5000))).rejects.toBeInstanceOf(CapacityError);
+    expect(await store.list()).toEqual([]);
+    await expect(createMemoryStorage({ maxMemoryMB: 1 } as never)).rejects.toThrow(/Unknown option 'maxMemoryMB'/);
+  });
+});
+
+describe('result store factories', () => {
+  it('closes what they opened, with await using', async () => {
+    const dir = tempDir('results-close');
+    let backend: import('../../src/index.ts').Backend | undefined;
+    {
+      await using store = await createFilesystemStorage(dir, { format: 'csv' });
+      backend = store.backend;
+      await store.save('x', new OptimizationResult({ id: 'x', sets: [new ResultSet('s', { a: [1] })] }));
+      expect(store.format).toBe('csv');
+    }
+    await expect(backend.get('anything')).rejects.toThrow(/closed/);
+  });
+
+  it('refuses a missing folder with createIfMissing: false, and unknown options', async () => {
+    const dir = join(tempDir('results-missing'), 'not-there');
+    await expect(createFilesystemStorage(dir, { createIfMissing: false })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(createFilesystemStorage(dir, { formt: 'csv' } as never)).rejects.toBeInstanceOf(OperationError);
+    await expect(createFilesystemStorage(dir, { format: 'xml' as never })).rejects.toBeInstanceOf(OperationError);
   });
 });
