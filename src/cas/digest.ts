@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import { msgpackCodec } from '../core/codecs/index.ts';
-import { isPlainObject } from '../core/json.ts';
+import { CONTAINER_KINDS, type ContainerTag, kindOf } from './node-kinds.ts';
 
 /*
  * Digests are Merkle hashes over the value's structure:
@@ -15,20 +15,8 @@ import { isPlainObject } from '../core/json.ts';
  */
 
 // The library's msgpack codec (Maps, Sets, typed arrays survive): deterministic for the
-// tuples hashed here, whose order is fixed by the sorting below.
+// tuples hashed here, whose order each kind's `parts` fixes (node-kinds.ts).
 const packr = { pack: msgpackCodec.encode, unpack: msgpackCodec.decode };
-
-/** The kind of node a value becomes. */
-export type NodeKind = 'L' | 'A' | 'O' | 'M' | 'S';
-
-/** The node kind of a value: containers are arrays, plain objects, Maps and Sets. */
-export function kindOf(value: unknown): NodeKind {
-  if (Array.isArray(value)) return 'A';
-  if (value instanceof Map) return 'M';
-  if (value instanceof Set) return 'S';
-  if (isPlainObject(value)) return 'O';
-  return 'L';
-}
 
 // crypto.hash (Node >= 20.12) hashes in one call without a Hash object: about twice as
 // fast on the small inputs that leaves and nodes mostly are.
@@ -89,38 +77,16 @@ export function leafBytes(value: unknown): Uint8Array {
   return packr.pack(['L', value]);
 }
 
-/** The digest of a container given its children's digests (already ordered canonically). */
-export function containerDigest(kind: Exclude<NodeKind, 'L'>, parts: unknown[]): string {
-  return sha256Hex(packr.pack([kind, parts]));
-}
-
-/** Orders [sortKey, ...] pairs by their first element, the canonical order of Map entries and Set items. */
-export function byFirst<T extends [string, ...unknown[]]>(pairs: T[]): T[] {
-  return pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+/** The digest of a container given its parts (each kind's `parts` in node-kinds.ts). */
+export function containerDigest(tag: ContainerTag, parts: unknown[]): string {
+  return sha256Hex(packr.pack([tag, parts]));
 }
 
 /** The digest of any value (see the module comment). */
 export function digestOf(value: unknown): string {
-  switch (kindOf(value)) {
-    case 'A':
-      return containerDigest('A', (value as unknown[]).map(digestOf));
-    case 'O': {
-      const object = value as Record<string, unknown>;
-      return containerDigest(
-        'O',
-        Object.keys(object)
-          .sort()
-          .map((k) => [k, digestOf(object[k])]),
-      );
-    }
-    case 'M':
-      return containerDigest(
-        'M',
-        byFirst([...(value as Map<unknown, unknown>)].map(([k, v]) => [digestOf(k), digestOf(v)])),
-      );
-    case 'S':
-      return containerDigest('S', [...(value as Set<unknown>)].map(digestOf).sort());
-    default:
-      return leafDigest(value);
-  }
+  const tag = kindOf(value);
+  if (tag === 'L') return leafDigest(value);
+  const kind = CONTAINER_KINDS[tag];
+  const { labels, items } = kind.split(value);
+  return containerDigest(tag, kind.parts(labels, items.map(digestOf)));
 }

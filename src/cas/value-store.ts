@@ -7,21 +7,11 @@ import {
   SerializationError,
 } from '../core/errors.ts';
 import { type Key, type KeyInput, parsePrefix } from '../core/keys.ts';
-import {
-  byFirst,
-  containerDigest,
-  digestOf,
-  kindOf,
-  leafBytes,
-  type NodeKind,
-  packTuple,
-  sha256Hex,
-  unpackTuple,
-} from './digest.ts';
+import { containerDigest, digestOf, leafBytes, packTuple, sha256Hex, unpackTuple } from './digest.ts';
+import { type Child, type Children, CONTAINER_KINDS, type ContainerTag, kindOf, type NodeKind } from './node-kinds.ts';
 
-/** A child inside a stored node: inline (small) or a reference to another node. */
-type Child = ['i', unknown] | ['d', string];
-type StoredNode = ['L', unknown] | ['A', Child[]] | ['O', [string, Child][]] | ['M', [Child, Child][]] | ['S', Child[]];
+/** A stored node as read: a leaf's value, or a container's children. */
+type ReadNode = { tag: 'L'; value: unknown } | ({ tag: ContainerTag } & Children<Child>);
 
 /** Options of {@link ValueStore}. */
 export interface ValueStoreOptions {
@@ -165,8 +155,7 @@ export class ValueStore {
 
   /** Digests a stored node refers to directly (its stored children, not inline ones). */
   async children(digest: string): Promise<string[]> {
-    const node = await this.#node(await this.#full(digest));
-    return childRefs(node);
+    return childRefs(await this.#node(await this.#full(digest)));
   }
 
   /** How many stored nodes refer to `digest` (shared children count more than once). */
@@ -240,9 +229,9 @@ export class ValueStore {
   }
 
   #build(value: unknown, nodes: Map<string, Uint8Array>, root: boolean): { digest: string; child: Child } {
-    const kind = kindOf(value);
-    if (kind === 'L' || (!this.#destructure && !root)) {
-      if (kind !== 'L') {
+    const tag = kindOf(value);
+    if (tag === 'L' || (!this.#destructure && !root)) {
+      if (tag !== 'L') {
         const digest = digestOf(value);
         return { digest, child: ['i', value] };
       }
@@ -252,68 +241,29 @@ export class ValueStore {
       nodes.set(digest, bytes);
       return { digest, child: ['d', digest] };
     }
-    const { parts, stored } = this.#buildChildren(kind, value, nodes);
-    const digest = containerDigest(kind, parts);
-    const bytes = packTuple([kind, stored]);
+    const kind = CONTAINER_KINDS[tag];
+    const { labels, items } = kind.split(value);
+    const built = items.map((item) => this.#build(item, nodes, false));
+    const digests = built.map((b) => b.digest);
+    const children = built.map((b) => b.child);
+    const digest = containerDigest(tag, kind.parts(labels, digests));
+    const bytes = packTuple([tag, kind.store(labels, children, digests)]);
     // A container is inlined only when all its children are: an inline copy of a stored child would duplicate it.
-    if (!root && !hasRef(kind, stored) && bytes.byteLength < this.#threshold) return { digest, child: ['i', value] };
+    if (!root && !children.some(isRef) && bytes.byteLength < this.#threshold) return { digest, child: ['i', value] };
     nodes.set(digest, bytes);
     return { digest, child: ['d', digest] };
   }
 
-  #buildChildren(
-    kind: Exclude<NodeKind, 'L'>,
-    value: unknown,
-    nodes: Map<string, Uint8Array>,
-  ): { parts: unknown[]; stored: unknown[] } {
-    const one = (v: unknown) => this.#build(v, nodes, false);
-    switch (kind) {
-      case 'A': {
-        const built = (value as unknown[]).map(one);
-        return { parts: built.map((b) => b.digest), stored: built.map((b) => b.child) };
-      }
-      case 'O': {
-        const object = value as Record<string, unknown>;
-        const built = Object.keys(object)
-          .sort()
-          .map((k) => [k, one(object[k])] as const);
-        return { parts: built.map(([k, b]) => [k, b.digest]), stored: built.map(([k, b]) => [k, b.child]) };
-      }
-      case 'M': {
-        const built = byFirst(
-          [...(value as Map<unknown, unknown>)].map(([k, v]) => {
-            const bk = one(k);
-            const bv = one(v);
-            return [bk.digest, bk, bv] as [string, typeof bk, typeof bv];
-          }),
-        );
-        return {
-          parts: built.map(([dk, , bv]) => [dk, bv.digest]),
-          stored: built.map(([, bk, bv]) => [bk.child, bv.child]),
-        };
-      }
-      default: {
-        const built = byFirst(
-          [...(value as Set<unknown>)].map((v) => {
-            const b = one(v);
-            return [b.digest, b] as [string, typeof b];
-          }),
-        );
-        return { parts: built.map(([d]) => d), stored: built.map(([, b]) => b.child) };
-      }
-    }
-  }
-
-  async #node(digest: string): Promise<StoredNode> {
+  async #node(digest: string): Promise<ReadNode> {
     const hit = await this.backend.get(this.#key(digest));
     if (!hit) throw new NotFoundError(`No stored value with digest ${digest}`, { backend: this.backend.label });
     return this.#decodeNode(hit.value, digest);
   }
 
-  #decodeNode(bytes: Uint8Array, digest: string): StoredNode {
-    let node: StoredNode;
+  #decodeNode(bytes: Uint8Array, digest: string): ReadNode {
+    let node: ReadNode;
     try {
-      node = unpackTuple(bytes) as StoredNode;
+      node = readNode(unpackTuple(bytes));
     } catch (error) {
       throw new CorruptValueError(`Stored node ${digest} does not decode`, {
         backend: this.backend.label,
@@ -328,50 +278,23 @@ export class ValueStore {
 
   async #rebuild(digest: string): Promise<unknown> {
     const node = await this.#node(digest);
-    if (node[0] === 'L') return node[1];
+    if (node.tag === 'L') return node.value;
     // Stored children are fetched together; inline ones are used as they are, without a
     // promise each (a node of 140 inline numbers would otherwise make 140). Each reference is
     // rebuilt on its own, so two equal children never come back as one shared object.
     const fetches: Promise<unknown>[] = [];
-    const request = (c: Child) => {
-      if (c[0] === 'd') fetches.push(this.#rebuild(c[1]));
-    };
-    if (node[0] === 'O') for (const [, c] of node[1]) request(c);
-    else if (node[0] === 'M')
-      for (const [k, v] of node[1]) {
-        request(k);
-        request(v);
-      }
-    else for (const c of node[1]) request(c);
+    for (const c of node.items) if (isRef(c)) fetches.push(this.#rebuild(c[1]));
     const fetched = await Promise.all(fetches);
     let next = 0;
-    const value = (c: Child): unknown => (c[0] === 'i' ? c[1] : fetched[next++]);
-    switch (node[0]) {
-      case 'A':
-        return node[1].map(value);
-      case 'O': {
-        const out: Record<string, unknown> = {};
-        for (const [k, c] of node[1]) out[k] = value(c);
-        return out;
-      }
-      case 'M': {
-        const out = new Map<unknown, unknown>();
-        for (const [k, v] of node[1]) {
-          const key = value(k);
-          out.set(key, value(v));
-        }
-        return out;
-      }
-      default:
-        return new Set(node[1].map(value));
-    }
+    const values = node.items.map((c) => (c[0] === 'i' ? c[1] : fetched[next++]));
+    return CONTAINER_KINDS[node.tag].rebuild(node.labels, values);
   }
 
   async *#allRefs(): AsyncIterable<string[]> {
     const batch: Key[] = [];
     const flush = async () => {
       const hits = await this.backend.getMany(batch.splice(0));
-      return hits.map((h) => (h ? childRefs(unpackTuple(h.value) as StoredNode) : []));
+      return hits.map((h) => (h ? childRefs(readNode(unpackTuple(h.value))) : []));
     };
     for await (const { key } of this.backend.list(this.#root, { recursive: false })) {
       batch.push(key);
@@ -381,49 +304,25 @@ export class ValueStore {
   }
 }
 
-function hasRef(kind: Exclude<NodeKind, 'L'>, stored: unknown[]): boolean {
-  return childRefs([kind, stored] as StoredNode).length > 0;
+function isRef(child: Child): child is ['d', string] {
+  return child[0] === 'd';
 }
 
-function childRefs(node: StoredNode): string[] {
-  const refs: string[] = [];
-  const visit = (c: Child) => {
-    if (c[0] === 'd') refs.push(c[1]);
-  };
-  switch (node[0]) {
-    case 'L':
-      break;
-    case 'O':
-      for (const [, c] of node[1]) visit(c);
-      break;
-    case 'M':
-      for (const [k, v] of node[1]) {
-        visit(k);
-        visit(v);
-      }
-      break;
-    default:
-      for (const c of node[1]) visit(c);
-  }
-  return refs;
+function childRefs(node: ReadNode): string[] {
+  return node.tag === 'L' ? [] : node.items.filter(isRef).map((c) => c[1]);
+}
+
+function readNode(packed: unknown): ReadNode {
+  const [tag, stored] = packed as [NodeKind, unknown];
+  if (tag === 'L') return { tag, value: stored };
+  if (!Object.hasOwn(CONTAINER_KINDS, tag) || !Array.isArray(stored))
+    throw new TypeError(`Not a node: tag '${String(tag)}'`);
+  return { tag, ...CONTAINER_KINDS[tag].read(stored) };
 }
 
 // Recomputes a node's digest from its stored form (inline children are hashed here).
-function nodeDigest(node: StoredNode, bytes: Uint8Array): string {
-  const d = (c: Child) => (c[0] === 'd' ? c[1] : digestOf(c[1]));
-  switch (node[0]) {
-    case 'L':
-      return sha256Hex(bytes);
-    case 'A':
-      return containerDigest('A', node[1].map(d));
-    case 'O':
-      return containerDigest(
-        'O',
-        node[1].map(([k, c]) => [k, d(c)]),
-      );
-    case 'M':
-      return containerDigest('M', byFirst(node[1].map(([k, v]) => [d(k), d(v)])));
-    default:
-      return containerDigest('S', node[1].map(d).sort());
-  }
+function nodeDigest(node: ReadNode, bytes: Uint8Array): string {
+  if (node.tag === 'L') return sha256Hex(bytes);
+  const digests = node.items.map((c) => (c[0] === 'd' ? c[1] : digestOf(c[1])));
+  return containerDigest(node.tag, CONTAINER_KINDS[node.tag].parts(node.labels, digests));
 }

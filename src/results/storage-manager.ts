@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { Backend, BackendConfig, BackendInfo } from '../core/backend.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { JsonObject, JsonValue } from '../core/json.ts';
-import type { KeyInput } from '../core/keys.ts';
+import type { Key, KeyInput } from '../core/keys.ts';
 import { rejectUnknownOptions } from '../core/known-options.ts';
 import { openBackend } from '../core/registry.ts';
 import type { EvictionPolicy } from '../tiered/byte-cache.ts';
@@ -152,14 +152,13 @@ export class StorageManager implements AsyncDisposable {
     return this.tiered.whereIs(this.#results.headerKeyOf(key));
   }
 
-  /** Copies a whole result (header and sets) from one tier to another. */
+  /** Copies a whole result (header and sets) from one tier to another (see {@link TieredBackend.migrateMany}). */
   async migrate(key: KeyInput, from: Tier, to: Tier): Promise<boolean> {
-    const entries = await this.#on({ readFrom: from }).entriesOf(key);
+    const [header, ...sets] = await this.#on({ readFrom: from }).entriesOf(key);
     // Sets first, header last: the copy becomes visible only once complete.
-    const ordered = [...entries.slice(1), entries[0]];
-    let moved = false;
-    for (const entry of ordered) if (entry && (await this.tiered.migrate(entry, from, to))) moved = true;
-    return moved;
+    const moved =
+      (await this.tiered.migrateMany(sets, from, to)) + (await this.tiered.migrateMany([header as Key], from, to));
+    return moved > 0;
   }
 
   /** Makes primary and secondary agree (see {@link TieredBackend.sync}). */

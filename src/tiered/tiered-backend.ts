@@ -18,6 +18,7 @@ import type { JsonValue } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, splitPath } from '../core/keys.ts';
 import { openBackend } from '../core/registry.ts';
 import { ByteCache, type CacheOptions } from './byte-cache.ts';
+import { type CopyFailure, copyEntries } from './copy-entries.ts';
 import { type SyncDirection, type SyncOptions, type SyncReport, syncTiers } from './sync.ts';
 
 /** The tiers of a {@link TieredBackend}. */
@@ -272,23 +273,38 @@ export class TieredBackend extends BaseBackend {
     return tiers;
   }
 
-  /** Copies one entry from one tier to another (value and attrs); resolves `false` when `from` lacks it. */
+  /** Copies one entry from one tier to another (see {@link migrateMany}); resolves `false` when `from` lacks it. */
   async migrate(input: KeyInput, from: Tier, to: Tier): Promise<boolean> {
-    const { path } = this.key(input);
-    const source = from === 'cache' ? this.#s.cache?.get(path) : await this.#tier(from).get(path);
-    if (!source) return false;
-    if (to === 'cache') {
-      this.#cacheOrThrow().set(path, source);
-    } else {
-      const meta = await this.#tier(to).put(path, source.value, { attrs: source.meta.attrs });
-      if (to === 'primary') this.#s.cache?.set(path, { value: source.value, meta });
-    }
-    return true;
+    return (await this.migrateMany([input], from, to)) === 1;
   }
 
   /**
-   * Makes the secondary and the primary agree under `prefix`: one way, or both ways with
-   * the newer `modifiedAt` winning. Entries with equal checksums are skipped.
+   * Copies entries (values and attrs) from one tier to another, with {@link copyEntries}
+   * between stores: an entry `to` already holds equal is left as it is. Resolves how many
+   * of `keys` `from` holds, all of which `to` now holds too. Into the cache the values are
+   * loaded as they are; an entry copied into the primary leaves the cache, which held an
+   * older version (or none).
+   */
+  async migrateMany(keys: readonly KeyInput[], from: Tier, to: Tier): Promise<number> {
+    const paths = keys.map((k) => this.key(k).path);
+    if (to === 'cache') {
+      const cache = this.#cacheOrThrow();
+      const found = from === 'cache' ? paths.map((p) => cache.get(p)) : await this.#tier(from).getMany(paths);
+      for (const [i, hit] of found.entries()) if (hit) cache.set(paths[i] as string, hit);
+      return found.filter(Boolean).length;
+    }
+    if (from === 'cache') this.#cacheOrThrow();
+    const source = from === 'cache' ? this.view({ readFrom: 'cache' }) : this.#tier(from);
+    const report = await copyEntries(source, this.#tier(to), { keys: paths });
+    if (report.errors > 0) throw (report.failures[0] as CopyFailure).error;
+    if (to === 'primary') for (const p of paths) this.#s.cache?.delete(p);
+    return report.copied + report.skipped;
+  }
+
+  /**
+   * Makes the secondary and the primary agree under `prefix` ({@link syncTiers}): one way,
+   * or both ways with the newer `modifiedAt` winning. Entries with the same bytes and
+   * attrs are skipped.
    */
   async sync(options: SyncOptions = {}): Promise<SyncReport> {
     const secondary = this.#s.secondary;

@@ -156,6 +156,24 @@ describe('TieredBackend', () => {
     expect(await tiered.migrate('nothing', 'primary', 'secondary')).toBe(false);
   });
 
+  it('migrates from the cache to the primary and from the secondary into the cache', async () => {
+    const primary = new MemoryBackend();
+    const secondary = new MemoryBackend();
+    const tiered = new TieredBackend({ primary, secondary, cache: { maxBytes: 1000 } });
+    await tiered.view({ replicate: false }).put('c', bytes('cached'), { attrs: { a: 1 } });
+    await primary.delete('c');
+    expect(await tiered.migrate('c', 'cache', 'primary')).toBe(true);
+    expect(text((await primary.get('c'))?.value)).toBe('cached');
+    expect((await primary.stat('c'))?.attrs).toEqual({ a: 1 });
+    // The cached copy carried the old ETag: it leaves the cache, the next read refills it.
+    expect((await tiered.get('c'))?.meta.etag).toBe((await primary.stat('c'))?.etag);
+
+    await secondary.put('s', bytes('second'));
+    expect(await tiered.migrateMany(['s', 'absent'], 'secondary', 'cache')).toBe(1);
+    expect(await tiered.whereIs('s')).toEqual(['cache', 'secondary']);
+    await expect(new TieredBackend({ primary }).migrate('c', 'primary', 'cache')).rejects.toThrow(/no cache tier/);
+  });
+
   it('carries a PersiDict unchanged and reopens from its config', async () => {
     const dir = tempDir('tiered-cfg');
     const tiered = new TieredBackend({

@@ -1,0 +1,172 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { decodeValue, encodeValue, getCodec } from '../../core/codecs/index.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import type { JsonObject } from '../../core/json.ts';
+import { globals, withStore } from '../command-context.ts';
+import { formatBytes, printJson, printTable } from '../output.ts';
+import { UsageError } from '../usage-error.ts';
+
+/** Registers the commands on single entries of one store: `ls`, `get`, `put`, `rm`, `stat`. */
+export function registerEntryCommands(program: Command): void {
+  program
+    .command('ls')
+    .description('list keys under a prefix (one level unless --recursive)')
+    .argument('[prefix]', 'key prefix, e.g. runs/exp-1', '')
+    .option('-r, --recursive', 'list every key at any depth')
+    .option('-l, --long', 'show size, modified time, etag and attrs')
+    .action(listKeys);
+
+  program
+    .command('get')
+    .description('print a value (raw bytes, or decoded with --codec)')
+    .argument('<key>')
+    .option('-c, --codec <name>', 'decode with json, msgpack, v8, text (+gzip/+brotli)')
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action(getValue);
+
+  program
+    .command('put')
+    .description('store a file or stdin under a key (raw bytes, or JSON text encoded with --codec)')
+    .argument('<key>')
+    .argument('[file]', 'file to read, or - for stdin', '-')
+    .option('-c, --codec <name>', 'parse the input as JSON and encode it with this codec')
+    .option('--if-match <etag>', 'write only if the current ETag is this one')
+    .option('--if-absent', 'write only if the key does not exist')
+    .option('--attrs <json>', 'attributes to store with the value, as a JSON object')
+    .action(putValue);
+
+  program
+    .command('rm')
+    .description('delete a key, or everything under --prefix (needs --yes)')
+    .argument('[key]')
+    .option('-p, --prefix <prefix>', 'delete every key under this prefix')
+    .option('-y, --yes', 'confirm deleting a prefix')
+    .action(removeKeys);
+
+  program
+    .command('stat')
+    .description('show a key’s metadata without reading its value')
+    .argument('<key>')
+    .action(statKey);
+}
+
+async function listKeys(prefix: string, opts: { recursive?: boolean; long?: boolean }, command: Command) {
+  const g = globals(command);
+  await withStore(g.store as string, async (store) => {
+    const rows: ReturnType<typeof metaRow>[] = [];
+    const seen = new Set<string>();
+    const depth = prefix === '' ? 0 : prefix.split('/').length;
+    for await (const { key, meta } of store.list(prefix)) {
+      if (!opts.recursive && key.length > depth + 1) {
+        const dir = `${key.slice(0, depth + 1).join('/')}/`;
+        if (!seen.has(dir)) rows.push({ key: dir, size: 0, modified: '', etag: '', attrs: {} });
+        seen.add(dir);
+        continue;
+      }
+      rows.push(metaRow(key.join('/'), meta));
+    }
+    if (g.json) printJson(rows);
+    else if (opts.long) printTable(rows, ['key', 'size', 'modified', 'etag', 'attrs']);
+    else for (const r of rows) process.stdout.write(`${r.key}\n`);
+  });
+}
+
+function metaRow(key: string, meta: { size: number; modifiedAt: number; etag: string; attrs: JsonObject }) {
+  return {
+    key,
+    size: meta.size,
+    modified: new Date(meta.modifiedAt).toISOString(),
+    etag: meta.etag,
+    attrs: meta.attrs,
+  };
+}
+
+async function getValue(key: string, opts: { codec?: string; out?: string }, command: Command) {
+  const g = globals(command);
+  await withStore(g.store as string, async (store) => {
+    const hit = await store.get(key);
+    if (!hit) throw new NotFoundError('No such key', { key, backend: store.label });
+    let out: Uint8Array | string = hit.value;
+    if (opts.codec) {
+      const value = decodeValue(getCodec(opts.codec), hit.value, { key, backend: store.label });
+      out =
+        typeof value === 'string'
+          ? `${value}\n`
+          : `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Map ? Object.fromEntries(v) : v), 2)}\n`;
+    }
+    if (opts.out) await writeFile(opts.out, out);
+    else process.stdout.write(out);
+  });
+}
+
+async function putValue(
+  key: string,
+  file: string,
+  opts: { codec?: string; ifMatch?: string; ifAbsent?: boolean; attrs?: string },
+  command: Command,
+) {
+  const g = globals(command);
+  let attrs: JsonObject | undefined;
+  try {
+    attrs = opts.attrs ? (JSON.parse(opts.attrs) as JsonObject) : undefined;
+  } catch {
+    throw new UsageError('--attrs must be a JSON object');
+  }
+  let bytes = await readInput(file);
+  if (opts.codec) {
+    const codec = getCodec(opts.codec);
+    const text = new TextDecoder().decode(bytes);
+    let value: unknown = text;
+    if (codec.name.split('+')[0] !== 'text') {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new UsageError(`With --codec ${opts.codec} the input must be JSON`);
+      }
+    }
+    bytes = encodeValue(codec, value, { key });
+  }
+  await withStore(g.store as string, async (store) => {
+    const meta = await store.put(key, bytes, { ifMatch: opts.ifMatch, ifAbsent: opts.ifAbsent, attrs });
+    if (g.json) printJson({ key, ...meta });
+    else process.stdout.write(`${key}  ${formatBytes(meta.size)}  etag ${meta.etag}\n`);
+  });
+}
+
+async function readInput(file: string | undefined): Promise<Uint8Array> {
+  if (file && file !== '-') return readFile(file);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function removeKeys(key: string | undefined, opts: { prefix?: string; yes?: boolean }, command: Command) {
+  const g = globals(command);
+  if ((key === undefined) === (opts.prefix === undefined)) throw new UsageError('give either a key or --prefix');
+  if (opts.prefix !== undefined && !opts.yes)
+    throw new UsageError(`refusing to delete everything under '${opts.prefix}' without --yes`);
+  await withStore(g.store as string, async (store) => {
+    const removed =
+      opts.prefix !== undefined ? await store.clear(opts.prefix) : (await store.delete(key as string)) ? 1 : 0;
+    if (key !== undefined && removed === 0) throw new NotFoundError('No such key', { key, backend: store.label });
+    if (g.json) printJson({ removed });
+    else process.stdout.write(`removed ${removed}\n`);
+  });
+}
+
+async function statKey(key: string, _opts: unknown, command: Command) {
+  const g = globals(command);
+  await withStore(g.store as string, async (store) => {
+    const meta = await store.stat(key);
+    if (!meta) throw new NotFoundError('No such key', { key, backend: store.label });
+    const row = {
+      key,
+      ...meta,
+      created: new Date(meta.createdAt).toISOString(),
+      modified: new Date(meta.modifiedAt).toISOString(),
+    };
+    if (g.json) printJson(row);
+    else printTable([row], ['key', 'size', 'created', 'modified', 'etag', 'checksum', 'attrs']);
+  });
+}
