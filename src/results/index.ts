@@ -1,5 +1,15 @@
 export { resultToCsv, setToCsv } from './csv.ts';
 export {
+  type CreateStorageManagerOptions,
+  createDatabaseStorage,
+  createFilesystemStorage,
+  createMemoryStorage,
+  createStorageManager,
+  type FilesystemStorageOptions,
+  type MemoryStorageOptions,
+  type OptiScopeBackendType,
+} from './factories.ts';
+export {
   type Constraint,
   type DesignVariable,
   type Objective,
@@ -9,14 +19,18 @@ export {
   type ProblemDescription,
 } from './optimization-result.ts';
 export { type Column, ResultSet, type ResultSetJSON } from './result-set.ts';
-export { type ResultCompactReport, type ResultMetadata, ResultStore, type ResultStoreOptions } from './result-store.ts';
 export {
-  createDatabaseStorage,
-  createFilesystemStorage,
-  createMemoryStorage,
-  createStorageManager,
+  type ExportDirectoryOptions,
+  type ResultCompactReport,
+  type ResultMetadata,
+  ResultStore,
+  type ResultStoreOptions,
+  type SaveOptions,
+} from './result-store.ts';
+export { SET_FORMATS, type SetFormat } from './set-formats.ts';
+export {
+  type ManagerTier,
   StorageManager,
   type StorageManagerConfig,
   type StorageManagerOptions,
-  type StoreInput,
 } from './storage-manager.ts';

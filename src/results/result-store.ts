@@ -110,6 +110,8 @@ export class ResultStore implements AsyncDisposable {
   readonly backend: Backend;
   /** How sets are written. */
   readonly format: SetFormat;
+  /** The backend prefix under which this store keeps its entries. */
+  readonly prefix: Key;
   readonly #root: Key;
   readonly #keyPrefix: Key;
   readonly #options: ResultStoreOptions;
@@ -124,6 +126,7 @@ export class ResultStore implements AsyncDisposable {
     this.backend = options.backend;
     this.format = options.format ?? 'binary';
     this.#root = parsePrefix(options.prefix ?? 'results', options.backend.label).segments;
+    this.prefix = this.#root;
     this.#keyPrefix = parsePrefix(options.keyPrefix, options.backend.label).segments;
     this.#eviction =
       options.maxBytes === undefined

@@ -1,31 +1,26 @@
-import { stat } from 'node:fs/promises';
 import type { Backend, BackendConfig, BackendInfo } from '../core/backend.ts';
-import { NotFoundError } from '../core/errors.ts';
+import { NotFoundError, OperationError } from '../core/errors.ts';
 import type { JsonObject, JsonValue } from '../core/json.ts';
 import type { Key, KeyInput } from '../core/keys.ts';
 import { rejectUnknownOptions } from '../core/known-options.ts';
-import { openBackend } from '../core/registry.ts';
+import { isBackend, openBackend } from '../core/registry.ts';
+import { markStoreObject } from '../core/store-object.ts';
 import type { EvictionPolicy } from '../tiered/byte-cache.ts';
 import type { SyncOptions, SyncReport } from '../tiered/sync.ts';
 import { type SecondaryFailure, type Tier, TieredBackend } from '../tiered/tiered-backend.ts';
 import type { OptimizationResult } from './optimization-result.ts';
 import type { ResultSet } from './result-set.ts';
-import { type ResultMetadata, ResultStore } from './result-store.ts';
-import type { SetFormat } from './set-formats.ts';
+import { type ResultMetadata, ResultStore, type SaveOptions } from './result-store.ts';
 
-/** A store given as a URL, a config, or an open backend. */
-export type StoreInput = string | BackendConfig | Backend;
-
-async function toBackend(input: StoreInput): Promise<Backend> {
-  return typeof input === 'string' || !('get' in input)
-    ? openBackend(input as string | BackendConfig)
-    : (input as Backend);
-}
+/** A tier of a {@link StorageManager}: an open backend, or a result store (what the factories return). */
+export type ManagerTier = Backend | ResultStore;
 
 /** Options of {@link StorageManager}. */
 export interface StorageManagerOptions {
-  primary: Backend;
-  secondary?: Backend | undefined;
+  /** Where results live. A `ResultStore` lends its backend and prefix. */
+  primary: ManagerTier;
+  /** A backup the primary is replicated to, and read from when the primary is down or misses. */
+  secondary?: ManagerTier | undefined;
   /** Keep recently used entries in memory (default true). */
   useCache?: boolean | undefined;
   /** Cache size in MB (default 100, as OptiScope). */
@@ -34,8 +29,34 @@ export interface StorageManagerOptions {
   cachePolicy?: EvictionPolicy | undefined;
   /** Called for each write the secondary did not take. */
   onSecondaryError?: ((failure: SecondaryFailure) => void) | undefined;
-  /** Backend prefix of the results (default `results`). */
+  /** Backend prefix of the results (default: the primary result store's, else `results`). */
   prefix?: KeyInput | undefined;
+}
+
+const MANAGER_OPTIONS = [
+  'primary',
+  'secondary',
+  'useCache',
+  'cacheSizeMb',
+  'cachePolicy',
+  'onSecondaryError',
+  'prefix',
+];
+
+function backendOf(tier: ManagerTier, role: string): Backend {
+  if (tier instanceof ResultStore) return tier.backend;
+  if (isBackend(tier)) return tier;
+  throw new OperationError(`The ${role} tier must be an open backend or a ResultStore`);
+}
+
+// Tiers mirror keys, so result stores given as tiers must keep their results under one prefix.
+function prefixOf(options: StorageManagerOptions): KeyInput | undefined {
+  const stores = [options.primary, options.secondary].filter((t): t is ResultStore => t instanceof ResultStore);
+  const prefixes = new Set(stores.map((store) => store.prefix.join('/')));
+  if (prefixes.size > 1) {
+    throw new OperationError(`The tiers' result stores use different prefixes (${[...prefixes].join(', ')})`);
+  }
+  return options.prefix ?? stores[0]?.prefix;
 }
 
 /** A configuration that {@link StorageManager.fromConfig} reopens. */
@@ -66,17 +87,19 @@ export class StorageManager implements AsyncDisposable {
   readonly #options: StorageManagerOptions;
 
   constructor(options: StorageManagerOptions) {
-    this.#options = options;
+    rejectUnknownOptions(options, MANAGER_OPTIONS, 'StorageManager');
+    const prefix = prefixOf(options);
+    this.#options = { ...options, prefix };
     const useCache = options.useCache ?? true;
     this.tiered = new TieredBackend({
-      primary: options.primary,
-      secondary: options.secondary,
+      primary: backendOf(options.primary, 'primary'),
+      secondary: options.secondary === undefined ? undefined : backendOf(options.secondary, 'secondary'),
       cache: useCache
         ? { maxBytes: Math.round((options.cacheSizeMb ?? 100) * 1024 * 1024), policy: options.cachePolicy }
         : undefined,
       onSecondaryError: options.onSecondaryError,
     });
-    this.#results = new ResultStore({ backend: this.tiered, prefix: options.prefix });
+    this.#results = new ResultStore({ backend: this.tiered, prefix });
   }
 
   /** Reopens a manager from {@link toConfig}. */
@@ -103,15 +126,13 @@ export class StorageManager implements AsyncDisposable {
   async save(
     key: KeyInput,
     result: OptimizationResult,
-    options: { replicate?: boolean; overwrite?: boolean; metadata?: JsonObject } = {},
+    options: SaveOptions & { replicate?: boolean } = {},
   ): Promise<void> {
-    await this.#on({ replicate: options.replicate ?? true }).save(key, result, {
-      overwrite: options.overwrite ?? true,
-      metadata: options.metadata,
-    });
+    const { replicate, ...saveOptions } = options;
+    await this.#on({ replicate: replicate ?? true }).save(key, result, saveOptions);
   }
 
-  /** Loads from the cache, else the primary, else the secondary (refilling the cache). */
+  /** Loads from the cache, else the primary, else (primary down or missing it) the secondary, refilling the cache. */
   async load(key: KeyInput, options: { useCache?: boolean } = {}): Promise<OptimizationResult> {
     return this.#on({ useCache: options.useCache ?? true }).load(key);
   }
@@ -136,15 +157,20 @@ export class StorageManager implements AsyncDisposable {
     await this.#on({ replicate: true, fromAll: true }).rename(from, to);
   }
 
-  /** True when the primary (or, with `checkAll`, any tier) holds the result. */
+  /** True when the primary holds the result, or the secondary does when the primary is down or misses it; with `checkAll`, any tier. */
   async exists(key: KeyInput, options: { checkAll?: boolean } = {}): Promise<boolean> {
-    if (!options.checkAll) return this.#on({ useCache: false, fallback: false }).exists(key);
+    if (!options.checkAll) return this.#on({ useCache: false }).exists(key);
     return (await this.whereIs(key)).length > 0;
   }
 
-  /** Result keys on one tier (default the primary). */
+  /** Result keys on one tier (default the primary, or the secondary when the primary is down). */
   async list(prefix?: KeyInput, options: { from?: Tier } = {}): Promise<string[]> {
     return this.#on({ readFrom: options.from ?? 'primary' }).list(prefix);
+  }
+
+  /** Names of a result's sets, with the same fallback as {@link load}. */
+  async listSets(key: KeyInput): Promise<string[]> {
+    return this.#results.listSets(key);
   }
 
   /** Which tiers hold the result (OptiScope's `get_result_storage_type`). */
@@ -181,11 +207,27 @@ export class StorageManager implements AsyncDisposable {
     this.tiered.clearCache();
   }
 
-  /** Deletes every result from the primary and the cache, and with `fromAll` (default true) from the secondary. */
+  /**
+   * Deletes every result from the primary and the cache, and with `fromAll` (default
+   * true) from the secondary, including results only the secondary holds. Resolves the
+   * number of distinct results removed.
+   */
   async clearAll(options: { fromAll?: boolean } = {}): Promise<number> {
-    const n = await this.#on({ fromAll: options.fromAll ?? true }).clear();
+    const tiers: Tier[] = options.fromAll === false || !this.tiered.secondary ? ['primary'] : ['primary', 'secondary'];
+    const removed = new Set<string>();
+    for (const tier of tiers) {
+      const onTier = this.#results.withBackend(
+        tier === 'primary' ? this.tiered.primary : (this.tiered.secondary as Backend),
+      );
+      for (const key of await onTier.list()) {
+        await onTier.delete(key).catch((error: unknown) => {
+          if (!(error instanceof NotFoundError)) throw error;
+        });
+        removed.add(key);
+      }
+    }
     this.tiered.clearCache();
-    return n;
+    return removed.size;
   }
 
   /** Counts per tier. */
@@ -221,90 +263,4 @@ export class StorageManager implements AsyncDisposable {
   }
 }
 
-/** Options of {@link createMemoryStorage}. */
-export interface MemoryStorageOptions {
-  /** Upper bound on the results' size in MB; whole results are evicted past it. */
-  maxMemoryMb?: number | undefined;
-  /** Which results go first: least recently used (`lru`, default) or oldest saved (`fifo`). */
-  evictionPolicy?: EvictionPolicy | undefined;
-  /** How sets are stored (default `binary`). */
-  format?: SetFormat | undefined;
-}
-
-/**
- * A result store in memory (OptiScope's `create_memory_storage`). With `maxMemoryMb`,
- * results are evicted whole (header and every set), so a listed result always loads; a
- * result larger than the bound alone is refused with `CapacityError`.
- */
-export async function createMemoryStorage(options: MemoryStorageOptions = {}): Promise<ResultStore> {
-  rejectUnknownOptions(options, ['maxMemoryMb', 'evictionPolicy', 'format'], 'createMemoryStorage');
-  const maxBytes = options.maxMemoryMb === undefined ? undefined : Math.round(options.maxMemoryMb * 1024 * 1024);
-  return new ResultStore({
-    backend: await openBackend({ type: 'memory' }),
-    maxBytes,
-    evictionPolicy: options.evictionPolicy,
-    format: options.format,
-    ownsBackend: true,
-  });
-}
-
-/** Options of {@link createFilesystemStorage}. */
-export interface FilesystemStorageOptions {
-  /** fsync each write before it resolves (default true). */
-  fsync?: boolean | undefined;
-  /** How sets are stored: `binary` (default), `json` or `csv` text. */
-  format?: SetFormat | undefined;
-  /** Create the folder when absent (default true); with `false` an absent folder is a `NotFoundError`. */
-  createIfMissing?: boolean | undefined;
-}
-
-/** A result store in a directory (OptiScope's `create_filesystem_storage`). */
-export async function createFilesystemStorage(
-  basePath: string,
-  options: FilesystemStorageOptions = {},
-): Promise<ResultStore> {
-  rejectUnknownOptions(options, ['fsync', 'format', 'createIfMissing'], 'createFilesystemStorage');
-  if (options.createIfMissing === false && !(await isDirectory(basePath))) {
-    throw new NotFoundError(`No results folder at ${basePath} (createIfMissing is false)`, {
-      backend: `file:${basePath}`,
-    });
-  }
-  return new ResultStore({
-    backend: await openBackend({ type: 'fs', root: basePath, fsync: options.fsync }),
-    format: options.format,
-    ownsBackend: true,
-  });
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** A result store in a database given by URL: sqlite:, postgres:, mysql:, duckdb: ... (OptiScope's `create_database_storage`). */
-export async function createDatabaseStorage(
-  url: string,
-  options: { format?: SetFormat | undefined } = {},
-): Promise<ResultStore> {
-  rejectUnknownOptions(options, ['format'], 'createDatabaseStorage');
-  return new ResultStore({ backend: await openBackend(url), format: options.format, ownsBackend: true });
-}
-
-/** A manager from URLs, configs or backends (OptiScope's `create_storage_manager`). */
-export async function createStorageManager(options: {
-  primary: StoreInput;
-  secondary?: StoreInput | undefined;
-  useCache?: boolean | undefined;
-  cacheSizeMb?: number | undefined;
-  cachePolicy?: EvictionPolicy | undefined;
-  onSecondaryError?: ((failure: SecondaryFailure) => void) | undefined;
-}): Promise<StorageManager> {
-  return new StorageManager({
-    ...options,
-    primary: await toBackend(options.primary),
-    secondary: options.secondary === undefined ? undefined : await toBackend(options.secondary),
-  });
-}
+markStoreObject(StorageManager);

@@ -161,8 +161,12 @@ export class TieredBackend extends BaseBackend {
     const cached = this.#s.cache && this.#view.useCache ? this.#s.cache.get(path)?.meta : undefined;
     if (cached || from === 'cache') return cached;
     const meta = await this.#s.primary.stat(path).catch((error: unknown) => this.#whenPrimaryDown(error));
-    if (meta !== undefined || !this.#view.fallback || !this.#s.secondary) return meta === null ? undefined : meta;
-    return (await this.#read(path))?.meta;
+    if (meta !== undefined && meta !== null) return meta;
+    const secondary = this.#s.secondary;
+    if (!this.#view.fallback || !secondary) return undefined;
+    // Primary down or missing it: the secondary answers. Metadata alone is never copied
+    // back (a read of the value repairs the primary), so asking never writes.
+    return this.#secondaryRead('stat', path, () => secondary.stat(path));
   }
 
   async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
@@ -209,7 +213,49 @@ export class TieredBackend extends BaseBackend {
       return;
     }
     const tier = from === 'secondary' ? this.#s.secondary : this.#s.primary;
-    if (tier) yield* tier.list(plan.prefix.segments, options);
+    if (!tier) return;
+    if (tier !== this.#s.primary || !this.#view.fallback || !this.#s.secondary) {
+      yield* tier.list(plan.prefix.segments, options);
+      return;
+    }
+    yield* this.#listWithFallback(plan.prefix.segments, options, (b, p, o) => b.list(p, o));
+  }
+
+  override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
+    const plan = this.planList(prefixInput, options);
+    const from = this.#view.readFrom;
+    if (from === 'cache') {
+      for await (const { key } of this.list(prefixInput, options)) yield key;
+      return;
+    }
+    const tier = from === 'secondary' ? this.#s.secondary : this.#s.primary;
+    if (!tier) return;
+    if (tier !== this.#s.primary || !this.#view.fallback || !this.#s.secondary) {
+      yield* tier.keys(plan.prefix.segments, options);
+      return;
+    }
+    yield* this.#listWithFallback(plan.prefix.segments, options, (b, p, o) => b.keys(p, o));
+  }
+
+  // Lists the primary; when it is down before the first item, lists the secondary instead.
+  // A failure part-way through a listing is not hidden: entries would silently go missing.
+  async *#listWithFallback<T>(
+    prefix: Key,
+    options: ListOptions,
+    listOf: (backend: Backend, prefix: Key, options: ListOptions) => AsyncIterable<T>,
+  ): AsyncIterable<T> {
+    const iterator = listOf(this.#s.primary, prefix, options)[Symbol.asyncIterator]();
+    let first: IteratorResult<T>;
+    try {
+      first = await iterator.next();
+    } catch (error) {
+      this.#whenPrimaryDown(error);
+      yield* listOf(this.#s.secondary as Backend, prefix, options);
+      return;
+    }
+    if (first.done) return;
+    yield first.value;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   }
 
   override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {

@@ -222,7 +222,9 @@ describe('StorageManager', () => {
     expect(await manager.list(undefined, { from: 'secondary' })).toEqual(['exp/1', 'exp/3']);
 
     await manager.delete('exp/1', { fromAll: false });
-    expect(await manager.exists('exp/1')).toBe(false);
+    // Gone from the primary, still on the secondary: exists falls back, as every read does.
+    expect(await manager.whereIs('exp/1')).toEqual(['secondary']);
+    expect(await manager.exists('exp/1')).toBe(true);
     expect(await manager.exists('exp/1', { checkAll: true })).toBe(true);
     const sync = await manager.sync({ direction: 'secondaryToPrimary' });
     expect(sync.copied).toBeGreaterThan(0);
