@@ -28,8 +28,9 @@ import { compareKeyPaths, type KeyInput, prefixRange } from '../core/keys.ts';
 import { makeMeta, verifyValue } from '../core/meta.ts';
 import { listSorted, lowerBound } from '../core/sorted-keys.ts';
 import { parseLocalUrl } from '../core/url.ts';
-import { acquireProcessLock, type ProcessLock } from './hdf5-process-lock.ts';
 import { loadDriver } from './kit/load-driver.ts';
+import { acquireLockFile, type HeldLock, LockBusyError } from './kit/lock-file.ts';
+import { SerialQueue } from './kit/serial-queue.ts';
 
 /** Options of {@link Hdf5Backend}. */
 export interface Hdf5BackendOptions {
@@ -157,7 +158,7 @@ function slotsFor(state: GroupState, path: string): KeySlots {
 interface OpenFile {
   readonly h5: H5Module;
   file: H5.File;
-  readonly lock: ProcessLock;
+  readonly lock: HeldLock;
   /** Datasets per group that must never be written again (see slotName). */
   abandoned: Record<string, string[]>;
   readonly groups: Map<string, GroupState>;
@@ -165,6 +166,9 @@ interface OpenFile {
 }
 
 const openFiles = new Map<string, OpenFile>();
+// Opens and closes run one at a time, so an open never meets the lock file of a close of
+// this process that is still releasing it.
+const openings = new SerialQueue();
 
 /**
  * An HDF5 file holding many entries (fleche's BagOfHolding), through h5wasm. Each entry
@@ -211,16 +215,11 @@ export class Hdf5Backend extends BaseBackend {
     const h5 = imported.default ?? imported;
     // HDF5 errors then throw (with HDF5's error stack) instead of printing to stderr.
     (await h5.ready).activate_throwing_error_handler();
-    let open = openFiles.get(path);
-    if (!open) {
-      open = openFile(h5, path, label);
-      openFiles.set(path, open);
-    }
-    open.refs++;
+    const open = await acquireFile(h5, path, label);
     try {
       return new Hdf5Backend(path, group, open);
     } catch (error) {
-      releaseFile(path, open);
+      await releaseFile(path, open);
       throw error;
     }
   }
@@ -365,7 +364,7 @@ export class Hdf5Backend extends BaseBackend {
   }
 
   protected async closeResources(): Promise<void> {
-    releaseFile(this.#path, this.#open);
+    await releaseFile(this.#path, this.#open);
   }
 
   #loadGroup(): GroupState {
@@ -709,13 +708,32 @@ function reopenAfterCrash(h5: H5Module, path: string, label: string): H5.File {
   }
 }
 
-function openFile(h5: H5Module, path: string, label: string): OpenFile {
-  mkdirSync(dirname(path), { recursive: true });
-  const lock = acquireProcessLock(`${path}.lock`, label);
+/*
+ * HDF5 has no concurrent writers, so the file's lock is held as long as this process has
+ * the file open: no lease, and a live holder makes the open fail at once, naming it.
+ */
+const WHOLE_FILE_LOCK = { leaseMs: Number.POSITIVE_INFINITY, waitMs: 0 };
+
+async function takeLock(path: string, label: string): Promise<HeldLock> {
+  const file = `${path}.lock`;
   try {
-    let file = lock.tookOverFromDeadProcess ? reopenAfterCrash(h5, path, label) : reopen(h5, path, label);
+    return await acquireLockFile(file, WHOLE_FILE_LOCK);
+  } catch (error) {
+    const message =
+      error instanceof LockBusyError
+        ? `Cannot open the HDF5 file: ${error.message}`
+        : `Cannot take the lock file ${file}: ${(error as Error).message}`;
+    throw new ConnectionError(message, { backend: label, cause: error });
+  }
+}
+
+async function openFile(h5: H5Module, path: string, label: string): Promise<OpenFile> {
+  mkdirSync(dirname(path), { recursive: true });
+  const lock = await takeLock(path, label);
+  try {
+    let file = lock.tookOver ? reopenAfterCrash(h5, path, label) : reopen(h5, path, label);
     let abandoned = readAbandoned(path, label);
-    if (lock.tookOverFromDeadProcess) {
+    if (lock.tookOver) {
       const groups = stowageGroups(h5, file, abandoned);
       if (groups) {
         // The file holds nothing but stowage groups: rewrite it with the current values only,
@@ -746,7 +764,7 @@ function openFile(h5: H5Module, path: string, label: string): OpenFile {
     }
     return { h5, file, lock, abandoned, groups: new Map(), refs: 0 };
   } catch (error) {
-    lock.release();
+    await lock.release();
     throw error instanceof ConnectionError
       ? error
       : new ConnectionError(`Cannot open the HDF5 file: ${hdf5Error(error).message}`, { backend: label, cause: error });
@@ -770,15 +788,31 @@ function readAbandoned(path: string, label: string): Record<string, string[]> {
   }
 }
 
-function releaseFile(path: string, open: OpenFile): void {
-  open.refs--;
-  if (open.refs > 0) return;
-  openFiles.delete(path);
-  try {
-    open.file.close();
-  } finally {
-    open.lock.release();
-  }
+/** The open file at `path`, opened (and locked) by the first store on it in this process. */
+function acquireFile(h5: H5Module, path: string, label: string): Promise<OpenFile> {
+  return openings.run(async () => {
+    let open = openFiles.get(path);
+    if (!open) {
+      open = await openFile(h5, path, label);
+      openFiles.set(path, open);
+    }
+    open.refs++;
+    return open;
+  });
+}
+
+/** Drops one store's use of `open`; the last one closes the file and releases its lock. */
+function releaseFile(path: string, open: OpenFile): Promise<void> {
+  return openings.run(async () => {
+    open.refs--;
+    if (open.refs > 0) return;
+    openFiles.delete(path);
+    try {
+      open.file.close();
+    } finally {
+      await open.lock.release();
+    }
+  });
 }
 
 /** Parses `hdf5:///abs/file.h5?group=name` or `hdf5:./rel.h5`. */

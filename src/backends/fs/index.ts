@@ -22,8 +22,9 @@ import { inParallel } from '../../core/in-parallel.ts';
 import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '../../core/keys.ts';
 import { makeMeta, verifyValue } from '../../core/meta.ts';
 import { parseLocalUrl } from '../../core/url.ts';
+import { LockBusyError } from '../kit/lock-file.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, readHeader } from './entry-file.ts';
-import { FileLocks, LockTimeoutError } from './file-lock.ts';
+import { FileLocks } from './file-lock.ts';
 import {
   classifyName,
   decodeStem,
@@ -97,7 +98,7 @@ export class FsBackend extends BaseBackend {
     this.#fsync = options.fsync ?? true;
     this.#options = options;
     this.label = `file:${this.#root}`;
-    this.#locks = new FileLocks({ leaseMs: options.lockLeaseMs ?? 30_000, timeoutMs: options.lockTimeoutMs ?? 10_000 });
+    this.#locks = new FileLocks({ leaseMs: options.lockLeaseMs ?? 30_000, waitMs: options.lockTimeoutMs ?? 10_000 });
   }
 
   /** Opens (and creates if needed) a store rooted at `options.root`. */
@@ -355,7 +356,7 @@ export class FsBackend extends BaseBackend {
       await this.#ensureDirs(segments);
       return await this.#locks.withLock(file.slice(0, -VALUE_SUFFIX.length) + LOCK_SUFFIX, fn);
     } catch (error) {
-      if (error instanceof LockTimeoutError) {
+      if (error instanceof LockBusyError) {
         throw new OperationError(`Timed out waiting for the key's lock: ${error.message}`, {
           key: path,
           backend: this.label,
