@@ -18,11 +18,11 @@ import type {
 } from '../../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
 import { ConnectionError, CorruptValueError, OperationError } from '../../core/errors.ts';
-import { inParallel } from '../../core/in-parallel.ts';
 import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '../../core/keys.ts';
-import { makeMeta, verifyValue } from '../../core/meta.ts';
-import { parseLocalUrl } from '../../core/url.ts';
+import { inParallel } from '../kit/in-parallel.ts';
 import { LockBusyError } from '../kit/lock-file.ts';
+import { makeMeta, verifyValue } from '../kit/meta.ts';
+import { parseLocalUrl } from '../kit/store-url.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, readHeader } from './entry-file.ts';
 import { FileLocks } from './file-lock.ts';
 import {

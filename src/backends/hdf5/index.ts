@@ -16,9 +16,9 @@ import type {
 import { BaseBackend, copyAttrs } from '../../core/backend-base.ts';
 import { ConnectionError, OperationError } from '../../core/errors.ts';
 import { compareKeyPaths, type KeyInput, prefixRange } from '../../core/keys.ts';
-import { makeMeta, verifyValue } from '../../core/meta.ts';
-import { listSorted, lowerBound } from '../../core/sorted-keys.ts';
-import { parseLocalUrl } from '../../core/url.ts';
+import { makeMeta, verifyValue } from '../kit/meta.ts';
+import { listSorted, lowerBound } from '../kit/sorted-keys.ts';
+import { parseLocalUrl } from '../kit/store-url.ts';
 import { compactFile } from './compaction.ts';
 import { emptyDatasets, type GroupState, scanGroup, slotsFor } from './group-state.ts';
 import { hdf5Error, loadH5 } from './h5wasm.ts';
