@@ -31,8 +31,9 @@ export { HDF5_META_ATTRIBUTE } from './slots.ts';
 /*
  * The hdf5 backend, one concern a file: names.ts (dataset and side-file names), slots.ts
  * (the crash-safe write protocol of one key), group-state.ts (a group's index, read back
- * from the slots), open-files.ts (one handle and one lock per file and process),
- * recovery.ts (opening after a crash), compaction.ts (rewriting with live values only).
+ * from the slots), h5wasm.ts (loading the driver, its errors, opening a file),
+ * open-files.ts (one handle and one lock per file and process), recovery.ts (opening
+ * after a crash), compaction.ts (rewriting with live values only).
  */
 
 /** Options of {@link Hdf5Backend}. */

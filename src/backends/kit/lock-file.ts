@@ -17,9 +17,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
  *   by name could then remove the fresh lock the fastest one has just taken. So a stale
  *   lock is only removed by the recoverer holding its take-over claim (a second O_EXCL
  *   file, held for one look and one unlink), and only if the lock is still, to the inode,
- *   record and time, the one it judged. Nobody else removes a lock but its own holder.
- *   (Moving the lock aside and putting a fresh one back left a gap in which a third
- *   process could create its own: two holders at once.)
+ *   record and time, the one it judged; apart from that recoverer, only a lock's own
+ *   holder removes it. (Moving the lock aside and putting it back when it proved fresh
+ *   leaves a gap in which a third process can create its own: two holders at once.)
  * - Release: the file is removed only while it still holds this holder's record. A live
  *   holder whose lease ran out can still lose its lock between that check and the unlink,
  *   which is why a lease holder checks its condition again when it commits (stillHeld).
