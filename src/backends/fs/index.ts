@@ -278,7 +278,9 @@ export class FsBackend extends BaseBackend {
         if (kind === 'dir') {
           if (await visit(full, false)) remaining--;
         } else if (kind === 'temp' || kind === 'stale' || kind === 'lock') {
-          const age = Date.now() - (await stat(full).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+          // File times can be finer than Date.now() (multigrain timestamps on recent Linux), so a
+          // file written this millisecond has a negative age; it counts as age 0.
+          const age = Math.max(0, Date.now() - (await stat(full).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs);
           if (
             age >= minAge &&
             (await unlink(full).then(
