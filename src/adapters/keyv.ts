@@ -3,9 +3,8 @@ import '../builtin-stores.ts';
 import type { Backend, BackendConfig } from '../core/backend.ts';
 import { decodeValue, encodeValue, msgpackCodec } from '../core/codecs/index.ts';
 import { type Key, type KeyInput, parsePrefix } from '../core/keys.ts';
-import { urlWithoutPassword } from '../core/redact.ts';
 import { isBackend, resolveStore } from '../core/registry.ts';
-import { schemeOf } from '../core/url.ts';
+import { schemeOf, urlWithoutPassword } from '../core/url.ts';
 import { dropExpired, expiresAtFor, isExpired, purgeExpired } from './expiry.ts';
 import { escapeSegment } from './segment-escape.ts';
 

@@ -13,5 +13,5 @@ registerBackend({ type: 'redis', schemes: ['redis'], load: () => import('./redis
 registerBackend({ type: 'lmdb', schemes: ['lmdb'], load: () => import('./lmdb.ts') });
 registerBackend({ type: 'duckdb', schemes: ['duckdb'], load: () => import('./sql/duckdb.ts') });
 registerBackend({ type: 'void', schemes: ['void'], load: () => import('./void.ts') });
-registerBackend({ type: 'hdf5', schemes: ['hdf5', 'h5'], load: () => import('./hdf5.ts') });
+registerBackend({ type: 'hdf5', schemes: ['hdf5', 'h5'], load: () => import('./hdf5/index.ts') });
 registerBackend({ type: 's3', schemes: ['s3'], load: () => import('./s3.ts') });

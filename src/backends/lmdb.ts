@@ -18,9 +18,9 @@ import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
 import { ConnectionError, OperationError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
-import { makeMeta, verifyValue } from '../core/meta.ts';
-import { parseLocalUrl } from '../core/url.ts';
 import { loadDriver } from './kit/load-driver.ts';
+import { makeMeta, verifyValue } from './kit/meta.ts';
+import { parseLocalUrl } from './kit/store-url.ts';
 
 /** Options of {@link LmdbBackend}. */
 export interface LmdbBackendOptions {

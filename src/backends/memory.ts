@@ -13,10 +13,10 @@ import type {
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
 import { CapacityError, OperationError } from '../core/errors.ts';
 import { compareKeyPaths, isUnder, type KeyInput } from '../core/keys.ts';
-import { makeMeta, verifyValue } from '../core/meta.ts';
-import { listSorted } from '../core/sorted-keys.ts';
-import { intParam, parseLocalUrl } from '../core/url.ts';
 import { ByteBoundedMap, EVICTION_POLICIES, type EvictionPolicy } from './kit/byte-bounded-map.ts';
+import { makeMeta, verifyValue } from './kit/meta.ts';
+import { listSorted } from './kit/sorted-keys.ts';
+import { intParam, parseLocalUrl } from './kit/store-url.ts';
 
 /** Options of {@link MemoryBackend}. */
 export interface MemoryBackendOptions {

@@ -13,13 +13,13 @@ import type {
   StoredValue,
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
-import { checkIdentifier } from '../core/identifiers.ts';
 import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
-import { makeMeta, verifyValue } from '../core/meta.ts';
-import { intParam } from '../core/url.ts';
 import { classifyDriverError, type DriverErrorTable } from './kit/driver-errors.ts';
+import { checkIdentifier } from './kit/identifiers.ts';
 import { loadDriver } from './kit/load-driver.ts';
+import { makeMeta, verifyValue } from './kit/meta.ts';
+import { intParam } from './kit/store-url.ts';
 
 /** Options of {@link RedisBackend}. */
 export interface RedisBackendOptions {

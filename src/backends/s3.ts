@@ -14,12 +14,12 @@ import type {
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
 import { CorruptValueError, OperationError } from '../core/errors.ts';
-import { inParallel } from '../core/in-parallel.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, splitPath } from '../core/keys.ts';
-import { makeMeta, verifyValue } from '../core/meta.ts';
-import { decodeEntry, encodeEntry, MalformedEntryError, parseHeader } from './entry-record.ts';
 import { classifyDriverError } from './kit/driver-errors.ts';
+import { decodeEntry, encodeEntry, MalformedEntryError, parseHeader } from './kit/entry-record.ts';
+import { inParallel } from './kit/in-parallel.ts';
 import { loadDriver } from './kit/load-driver.ts';
+import { makeMeta, verifyValue } from './kit/meta.ts';
 
 /** Whether the server enforces `If-Match` / `If-None-Match` on writes. */
 export type S3ConditionalWrites = 'native' | 'none';

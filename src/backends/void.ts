@@ -10,7 +10,7 @@ import type {
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
 import type { KeyInput } from '../core/keys.ts';
-import { makeMeta } from '../core/meta.ts';
+import { makeMeta } from './kit/meta.ts';
 
 const CAPABILITIES: Capabilities = {
   persistent: false,

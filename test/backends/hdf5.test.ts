@@ -1,10 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { File as H5File } from 'h5wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Hdf5Backend } from '../../src/backends/hdf5.ts';
+import { Hdf5Backend } from '../../src/backends/hdf5/index.ts';
 import { ConnectionError, CorruptValueError, openBackend } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';
@@ -167,7 +167,7 @@ describe('hdf5 extras', () => {
     const file = join(tempDir('hdf5-lock'), 'store.h5');
     const store = await Hdf5Backend.open({ path: file });
     await store.put('k', bytes('v'));
-    const script = `import { Hdf5Backend } from ${JSON.stringify(new URL('../../src/backends/hdf5.ts', import.meta.url).href)};
+    const script = `import { Hdf5Backend } from ${JSON.stringify(new URL('../../src/backends/hdf5/index.ts', import.meta.url).href)};
       try { await Hdf5Backend.open({ path: ${JSON.stringify(file)} }); console.log('opened'); }
       catch (e) { console.log(e.constructor.name + ': ' + e.message); }`;
     const run = () =>
@@ -178,6 +178,46 @@ describe('hdf5 extras', () => {
     // A lock left by a process that no longer exists does not need manual repair.
     writeFileSync(`${file}.lock`, JSON.stringify({ host: (await import('node:os')).hostname(), pid: 2 ** 22 + 1 }));
     expect(run().trim()).toBe('opened');
+  });
+
+  it('lets one of several processes recovering the same dead lock open the file, and keeps the others out', async () => {
+    const file = join(tempDir('hdf5-recoverers'), 'store.h5');
+    await twoPuts(file);
+    await simulateCrash(file);
+    // Each process reports, then holds the file open until its stdin closes.
+    const script = `import { Hdf5Backend } from ${JSON.stringify(new URL('../../src/backends/hdf5/index.ts', import.meta.url).href)};
+      let store;
+      try { store = await Hdf5Backend.open({ path: ${JSON.stringify(file)} }); console.log('opened'); }
+      catch (e) { console.log(e.constructor.name + ': ' + e.message); }
+      process.stdin.resume();
+      process.stdin.on('end', async () => { await store?.close(); process.exit(0); });`;
+    const children = Array.from({ length: 3 }, () =>
+      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    );
+    const answers = await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<string>((resolve) => {
+            let out = '';
+            child.stdout.on('data', (d) => {
+              out += d;
+              if (out.includes('\n')) resolve(out.trim());
+            });
+          }),
+      ),
+    );
+    const exits = children.map((child) => new Promise((resolve) => child.on('exit', resolve)));
+    for (const child of children) child.stdin.end();
+    await Promise.all(exits);
+    expect(answers.filter((a) => a === 'opened')).toHaveLength(1);
+    for (const answer of answers.filter((a) => a !== 'opened'))
+      expect(answer).toMatch(/^ConnectionError: .*in use by process/);
+    expect(existsSync(`${file}.lock`)).toBe(false);
+    const store = await Hdf5Backend.open({ path: file });
+    expect(text((await store.get('k'))?.value)).toBe('second');
+    await store.close();
   });
 
   it('reports bytes changed inside the file as corrupt, naming the key', async () => {

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
-import { type DecodedHeader, MAGIC, PREFIX_BYTES, parseHeader } from '../entry-record.ts';
+import { type DecodedHeader, MAGIC, PREFIX_BYTES, parseHeader } from '../kit/entry-record.ts';
 
-export { type DecodedHeader, decodeEntry, encodeEntry, MalformedEntryError } from '../entry-record.ts';
+export { type DecodedHeader, decodeEntry, encodeEntry, MalformedEntryError } from '../kit/entry-record.ts';
 
 const FIRST_READ = 4096;
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { TAKE_OVER_SUFFIX } from '../kit/lock-file.ts';
 
 /*
  * Maps key segments to file names that are safe and distinct on every common file
@@ -23,8 +24,8 @@ export const VALUE_SUFFIX = '~v';
 export const LOCK_SUFFIX = '~l';
 /** Marker of a temporary file being written. */
 export const TEMP_MARKER = '~t';
-/** Marker of a lock file taken away from a dead holder. */
-export const STALE_MARKER = '~s';
+/** Marker of a lock's take-over claim (named by the lock-file protocol). */
+export const STALE_MARKER = TAKE_OVER_SUFFIX;
 /** Name of the file that holds a hashed directory's real segment. */
 export const SEGMENT_FILE = '~n';
 

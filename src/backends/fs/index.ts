@@ -18,12 +18,13 @@ import type {
 } from '../../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
 import { ConnectionError, CorruptValueError, OperationError } from '../../core/errors.ts';
-import { inParallel } from '../../core/in-parallel.ts';
 import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '../../core/keys.ts';
-import { makeMeta, verifyValue } from '../../core/meta.ts';
-import { parseLocalUrl } from '../../core/url.ts';
+import { inParallel } from '../kit/in-parallel.ts';
+import { LockBusyError } from '../kit/lock-file.ts';
+import { makeMeta, verifyValue } from '../kit/meta.ts';
+import { parseLocalUrl } from '../kit/store-url.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, readHeader } from './entry-file.ts';
-import { FileLocks, LockTimeoutError } from './file-lock.ts';
+import { FileLocks } from './file-lock.ts';
 import {
   classifyName,
   decodeStem,
@@ -97,7 +98,7 @@ export class FsBackend extends BaseBackend {
     this.#fsync = options.fsync ?? true;
     this.#options = options;
     this.label = `file:${this.#root}`;
-    this.#locks = new FileLocks({ leaseMs: options.lockLeaseMs ?? 30_000, timeoutMs: options.lockTimeoutMs ?? 10_000 });
+    this.#locks = new FileLocks({ leaseMs: options.lockLeaseMs ?? 30_000, waitMs: options.lockTimeoutMs ?? 10_000 });
   }
 
   /** Opens (and creates if needed) a store rooted at `options.root`. */
@@ -277,7 +278,9 @@ export class FsBackend extends BaseBackend {
         if (kind === 'dir') {
           if (await visit(full, false)) remaining--;
         } else if (kind === 'temp' || kind === 'stale' || kind === 'lock') {
-          const age = Date.now() - (await stat(full).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+          // File times can be finer than Date.now() (multigrain timestamps on recent Linux), so a
+          // file written this millisecond has a negative age; it counts as age 0.
+          const age = Math.max(0, Date.now() - (await stat(full).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs);
           if (
             age >= minAge &&
             (await unlink(full).then(
@@ -355,7 +358,7 @@ export class FsBackend extends BaseBackend {
       await this.#ensureDirs(segments);
       return await this.#locks.withLock(file.slice(0, -VALUE_SUFFIX.length) + LOCK_SUFFIX, fn);
     } catch (error) {
-      if (error instanceof LockTimeoutError) {
+      if (error instanceof LockBusyError) {
         throw new OperationError(`Timed out waiting for the key's lock: ${error.message}`, {
           key: path,
           backend: this.label,

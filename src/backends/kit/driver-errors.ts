@@ -1,5 +1,5 @@
 import { ConnectionError, OperationError, StorageError, UnknownOutcomeError } from '../../core/errors.ts';
-import { redactedCause, redactSecrets } from '../../core/redact.ts';
+import { redactedCause, redactSecrets } from './redact.ts';
 
 /**
  * How one driver reports a lost or unreachable server. Each backend declares its own

@@ -3,12 +3,12 @@ import { dirname, resolve } from 'node:path';
 import type * as Duck from '@duckdb/node-api';
 import type { BackendConfig, Capabilities } from '../../core/backend.ts';
 import { OperationError } from '../../core/errors.ts';
-import { checkIdentifier } from '../../core/identifiers.ts';
-import { parseLocalUrl } from '../../core/url.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
+import { checkIdentifier } from '../kit/identifiers.ts';
 import { loadDriver } from '../kit/load-driver.ts';
 import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
 import { SerialQueue } from '../kit/serial-queue.ts';
+import { parseLocalUrl } from '../kit/store-url.ts';
 import {
   NUMBERED_HOOKS,
   SQL_CAPABILITIES,

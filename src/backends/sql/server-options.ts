@@ -1,7 +1,7 @@
 import type { BackendConfig } from '../../core/backend.ts';
-import { checkIdentifier } from '../../core/identifiers.ts';
-import { intParam } from '../../core/url.ts';
+import { checkIdentifier } from '../kit/identifiers.ts';
 import { checkKnownOptions, checkKnownParams, passwordFrom } from '../kit/options.ts';
+import { intParam } from '../kit/store-url.ts';
 
 /** Connection options shared by the PostgreSQL and MySQL backends. */
 export interface SqlServerOptions {

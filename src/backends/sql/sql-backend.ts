@@ -15,7 +15,7 @@ import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.t
 import { StorageError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { type Key, type KeyInput, prefixRange, splitPath } from '../../core/keys.ts';
-import { makeMeta, verifyValue } from '../../core/meta.ts';
+import { makeMeta, verifyValue } from '../kit/meta.ts';
 import type { SqlDialect, SqlRow, SqlRunner } from './dialect.ts';
 import { chunkRows, lastPerKey, type SqlMetaRow, sqlRowMeta } from './rows.ts';
 import { type SqlStatements, sqlStatements } from './statements.ts';

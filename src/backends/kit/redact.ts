@@ -10,17 +10,6 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
   return out;
 }
 
-/** A URL string with its password (if any) removed. */
-export function urlWithoutPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1@');
-  }
-}
-
 /** Copies an error's message with secrets removed, keeping its driver code if it has one. */
 export function redactedCause(error: unknown, secrets: readonly (string | undefined)[]): Error {
   const message = error instanceof Error ? error.message : String(error);

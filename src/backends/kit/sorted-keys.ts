@@ -1,7 +1,7 @@
-import { matchesAttrs } from './attr-filter.ts';
-import type { ListedEntry, Meta } from './backend.ts';
-import type { ListPlan } from './backend-base.ts';
-import { compareKeyPaths, isDirectChild, isUnder, prefixRange, splitPath } from './keys.ts';
+import { matchesAttrs } from '../../core/attr-filter.ts';
+import type { ListedEntry, Meta } from '../../core/backend.ts';
+import type { ListPlan } from '../../core/backend-base.ts';
+import { compareKeyPaths, isDirectChild, isUnder, prefixRange, splitPath } from '../../core/keys.ts';
 
 /** The index of the first path in `sorted` (key order) that is not before `target`. */
 export function lowerBound(sorted: readonly string[], target: string): number {

@@ -1,4 +1,4 @@
-import { OperationError } from './errors.ts';
+import { OperationError } from '../../core/errors.ts';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 

@@ -1,4 +1,4 @@
-import type { Meta } from '../core/backend.ts';
+import type { Meta } from '../../core/backend.ts';
 
 /*
  * One record holds an entry (a file in fs, an object in S3): 'STW1', a uint32 (LE) header length, the JSON header

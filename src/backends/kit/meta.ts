@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import type { Meta } from './backend.ts';
-import { CorruptValueError } from './errors.ts';
-import type { JsonObject } from './json.ts';
+import type { Meta } from '../../core/backend.ts';
+import { CorruptValueError } from '../../core/errors.ts';
+import type { JsonObject } from '../../core/json.ts';
 
 // A random per-process prefix plus a counter: unique across processes and restarts
 // without a random draw per write.
