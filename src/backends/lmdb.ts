@@ -170,7 +170,7 @@ export class LmdbBackend extends BaseBackend {
     plan: ListPlan,
     read: (start: string | undefined, end: string | undefined, limit: number) => Iterable<{ key: string; value: V }>,
   ): Generator<{ key: string; value: V }> {
-    const { lower, upper } = prefixRange(plan.prefix.path);
+    const { lower, upper } = plan.range;
     let start = plan.after !== undefined && compareKeyPaths(plan.after, lower) >= 0 ? plan.after : lower;
     let exclusive = start === plan.after;
     let emitted = 0;

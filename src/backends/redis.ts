@@ -229,7 +229,7 @@ export class RedisBackend extends BaseBackend {
 
   async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
     const plan = this.planList(prefixInput, options);
-    const { lower, upper } = prefixRange(plan.prefix.path);
+    const { lower, upper } = plan.range;
     const max = upper === undefined ? '+' : `(${upper}`;
     let min =
       plan.after !== undefined && compareKeyPaths(plan.after, lower) >= 0

@@ -204,7 +204,8 @@ export class S3Backend extends BaseBackend {
   }
 
   async *#pagesOfPaths(plan: ListPlan): AsyncIterable<string[]> {
-    const listPrefix = this.#base + (plan.prefix.path ? `${plan.prefix.path}/` : '');
+    // Object names are the key paths, so the range's lower end is the listing's prefix.
+    const listPrefix = this.#base + plan.range.lower;
     let token: string | undefined;
     do {
       const page = await this.#send('list', undefined, false, () =>

@@ -14,7 +14,7 @@ import type {
 } from './backend.ts';
 import { CapacityError, ConditionFailedError, InvalidKeyError, OperationError, StorageError } from './errors.ts';
 import { isPlainObject, type JsonObject } from './json.ts';
-import { type Key, type KeyInput, type ParsedKey, parseKey, parsePrefix, splitPath } from './keys.ts';
+import { type Key, type KeyInput, type ParsedKey, parseKey, parsePrefix, prefixRange, splitPath } from './keys.ts';
 import { markStoreObject } from './store-object.ts';
 
 /** The checked options of a list call. */
@@ -24,6 +24,10 @@ export interface ListPlan {
   readonly after: string | undefined;
   readonly limit: number;
   readonly where: ListOptions['where'];
+  /** The text the segment after the prefix starts with (`''`: any). */
+  readonly startsWith: string;
+  /** Key strings the listing may return, as a half-open range (see `prefixRange`). */
+  readonly range: { readonly lower: string; readonly upper: string | undefined };
 }
 
 /**
@@ -162,12 +166,20 @@ export abstract class BaseBackend implements Backend {
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     if (!(limit >= 0)) throw new OperationError('limit must be a non-negative number', { backend: this.label });
     validateAttrFilter(options.where, this.label);
+    const startsWith = options.startsWith ?? '';
+    if (typeof startsWith !== 'string' || startsWith.includes('/')) {
+      throw new OperationError(`startsWith must be text without '/', got ${JSON.stringify(startsWith)}`, {
+        backend: this.label,
+      });
+    }
     return {
       prefix,
       recursive: options.recursive ?? true,
       after: options.after === undefined ? undefined : parseKey(options.after, this.label).path,
       limit,
       where: options.where,
+      startsWith,
+      range: prefixRange(prefix.path, startsWith),
     };
   }
 

@@ -63,6 +63,13 @@ export interface ListOptions {
   limit?: number | undefined;
   /** Only entries whose attributes match. */
   where?: AttrFilter | undefined;
+  /**
+   * Only keys whose next segment after the prefix starts with this string (OptiScope's
+   * `list_results(prefix)` matches the start of the key text): `list('runs', { startsWith: 'exp_' })`
+   * finds `runs/exp_1` and `runs/exp_2/a`, not `runs/other`. Done in the engine as a
+   * key range; `%`, `_`, `*` and `[` are ordinary characters. It cannot contain `/`.
+   */
+  startsWith?: string | undefined;
 }
 
 /** One entry of {@link Backend.putMany}. */

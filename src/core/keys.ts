@@ -113,11 +113,37 @@ export function compareKeyPaths(a: string, b: string): number {
 /**
  * The half-open range `[lower, upper)` of key strings strictly under `prefix`
  * (`upper` is `undefined` for the whole store). `'/'` + 1 is `'0'`, so a range scan
- * on an ordered index finds `a/b/...` and never `a/bc`.
+ * on an ordered index finds `a/b/...` and never `a/bc`. With `startsWith`, only keys
+ * whose next segment starts with that string: `[prefix/run_, prefix/run`)` (the last
+ * character incremented), still one range scan, with no `LIKE` wildcards to escape.
  */
-export function prefixRange(prefix: string): { lower: string; upper: string | undefined } {
-  if (prefix === '') return { lower: '', upper: undefined };
-  return { lower: prefix + SEPARATOR, upper: `${prefix}0` };
+export function prefixRange(prefix: string, startsWith = ''): { lower: string; upper: string | undefined } {
+  if (startsWith === '') {
+    if (prefix === '') return { lower: '', upper: undefined };
+    return { lower: prefix + SEPARATOR, upper: `${prefix}0` };
+  }
+  const lower = prefix === '' ? startsWith : prefix + SEPARATOR + startsWith;
+  return { lower, upper: successor(lower) };
+}
+
+// The least string after every string that starts with `text`, in code point order:
+// the last code point plus one (dropped when it is already the last code point).
+function successor(text: string): string | undefined {
+  const points = [...text];
+  while (points.length > 0) {
+    const last = (points.pop() as string).codePointAt(0) as number;
+    let next = last + 1;
+    if (next === 0xd800) next = 0xe000; // surrogates are not code points of their own
+    if (next <= 0x10ffff) return points.join('') + String.fromCodePoint(next);
+  }
+  return undefined;
+}
+
+/** True when `path` lies in the range {@link prefixRange} gives. */
+export function inRange(path: string, range: { lower: string; upper: string | undefined }): boolean {
+  return (
+    compareKeyPaths(path, range.lower) >= 0 && (range.upper === undefined || compareKeyPaths(path, range.upper) < 0)
+  );
 }
 
 /** True when `path` lies strictly under `prefix` (the prefix itself is not under it). */

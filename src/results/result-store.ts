@@ -235,15 +235,29 @@ export class ResultStore implements AsyncDisposable {
     return (await this.backend.stat(this.#headerKey(this.#full(key)))) !== undefined;
   }
 
-  /** Keys of the stored results under `prefix`, sorted. */
+  /**
+   * Keys of the stored results, sorted. A string prefix matches the start of the key
+   * text, as OptiScope's `list_results(prefix)`: `'run_'` finds `run_001` and
+   * `run_002/a`; an array of segments matches whole segments (`['runs']` finds
+   * `runs/a`, not `runs2`). Either way it is a key range in the engine, not a filter.
+   */
   async list(prefix?: KeyInput): Promise<string[]> {
-    const p = parsePrefix(prefix, this.backend.label).segments;
+    const { segments, startsWith } = this.#listPrefix(prefix);
     const keys: string[] = [];
     const skip = this.#root.length + 1 + this.#keyPrefix.length;
-    for await (const { key } of this.backend.list([...this.#root, 'r', ...this.#keyPrefix, ...p])) {
+    for await (const key of this.backend.keys([...this.#root, 'r', ...this.#keyPrefix, ...segments], { startsWith })) {
       keys.push(key.slice(skip).join('/'));
     }
     return keys;
+  }
+
+  #listPrefix(prefix: KeyInput | undefined): { segments: Key; startsWith: string } {
+    if (typeof prefix !== 'string') return { segments: parsePrefix(prefix, this.backend.label).segments, startsWith: '' };
+    const cut = prefix.lastIndexOf('/');
+    return {
+      segments: parsePrefix(prefix.slice(0, Math.max(cut, 0)), this.backend.label).segments,
+      startsWith: prefix.slice(cut + 1),
+    };
   }
 
   /**
@@ -351,7 +365,7 @@ export class ResultStore implements AsyncDisposable {
     }));
   }
 
-  /** Deletes every result under `prefix` (all when omitted); resolves the count. */
+  /** Deletes every result {@link list} gives for `prefix` (all when omitted); resolves the count. */
   async clear(prefix?: KeyInput): Promise<number> {
     let removed = 0;
     for (const key of await this.list(prefix)) {

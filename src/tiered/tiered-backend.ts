@@ -15,7 +15,7 @@ import type {
 import { BaseBackend } from '../core/backend-base.ts';
 import { ConditionFailedError, ConnectionError, OperationError, StorageError } from '../core/errors.ts';
 import type { JsonValue } from '../core/json.ts';
-import { compareKeyPaths, isDirectChild, type Key, type KeyInput, splitPath } from '../core/keys.ts';
+import { compareKeyPaths, inRange, isDirectChild, type Key, type KeyInput, splitPath } from '../core/keys.ts';
 import { openBackend } from '../core/registry.ts';
 import { ByteCache, type CacheOptions } from './byte-cache.ts';
 import { type CopyFailure, copyEntries } from './copy-entries.ts';
@@ -204,6 +204,7 @@ export class TieredBackend extends BaseBackend {
       let n = 0;
       for (const [path, entry] of this.#s.cache?.entriesUnder(plan.prefix.path) ?? []) {
         if (n >= plan.limit) return;
+        if (!inRange(path, plan.range)) continue;
         if (plan.after !== undefined && compareKeyPaths(path, plan.after) <= 0) continue;
         if (!plan.recursive && !isDirectChild(path, plan.prefix.path)) continue;
         if (!matchesAttrs(entry.meta.attrs, plan.where)) continue;

@@ -7,6 +7,8 @@ import {
   InvalidKeyError,
   type Key,
   type ListedEntry,
+  type ListOptions,
+  OperationError,
   openBackend,
   StorageError,
 } from '../../src/index.ts';
@@ -299,6 +301,43 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         expect(await collect(store.list('a', { recursive: false }))).toEqual(['a/b', 'a/b!', 'a/bc']);
         expect(await collect(store.list('', { recursive: false }))).toEqual(['a', 'ab']);
         expect(await collect(store.list('nothing/here'))).toEqual([]);
+      });
+
+      it('lists keys whose next segment starts with a string, wildcards and all taken literally', async () => {
+        const names = [
+          'run_001',
+          'run_002/x',
+          'run_01x',
+          'runa',
+          'run%',
+          'run%1',
+          'run[1]',
+          'run*',
+          'rÜn',
+          'rÜnß',
+          'r',
+          'ru',
+        ];
+        await store.putMany(names.map((n) => ({ key: ['sw', ...n.split('/')], value: bytes(n) })));
+        await store.put('sw-sibling/run_9', bytes('outside the prefix'));
+        await store.put('run_top', bytes('top level'));
+        const under = async (startsWith: string, options: ListOptions = {}) =>
+          (await collect(store.list('sw', { ...options, startsWith }))).map((k) => k.slice(3));
+        expect(await under('run_')).toEqual(['run_001', 'run_002/x', 'run_01x']);
+        expect(await under('run_0', { recursive: false })).toEqual(['run_001', 'run_01x']);
+        expect(await under('run_00', { limit: 1 })).toEqual(['run_001']);
+        expect(await under('run_', { after: 'sw/run_001' })).toEqual(['run_002/x', 'run_01x']);
+        expect(await under('run%')).toEqual(['run%', 'run%1']);
+        expect(await under('run[')).toEqual(['run[1]']);
+        expect(await under('run*')).toEqual(['run*']);
+        expect(await under('rÜ')).toEqual(['rÜn', 'rÜnß']);
+        expect(await under('zzz')).toEqual([]);
+        expect(await under('')).toHaveLength(names.length);
+        expect(await collect(store.list('', { startsWith: 'run_' }))).toEqual(['run_top']);
+        const keys: string[] = [];
+        for await (const key of store.keys('sw', { startsWith: 'run_0' })) keys.push(key.join('/'));
+        expect(keys).toEqual(['sw/run_001', 'sw/run_002/x', 'sw/run_01x']);
+        await expect(collect(store.list('sw', { startsWith: 'a/b' }))).rejects.toBeInstanceOf(OperationError);
       });
 
       it('paginates with after and limit', async () => {

@@ -12,6 +12,7 @@ const OPERATIONS = new Set([
   'put',
   'delete',
   'list',
+  'keys',
   'getMany',
   'putMany',
   'deleteMany',
@@ -38,7 +39,7 @@ export function faulty(backend: Backend, fault: Fault, log: CallLog = []): Backe
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function') return value;
       if (typeof prop !== 'string' || !OPERATIONS.has(prop)) return value.bind(target);
-      if (prop === 'list') {
+      if (prop === 'list' || prop === 'keys') {
         return (...args: unknown[]) => {
           log.push({ operation: prop, key: keyOf(args[0]) });
           const what = fault(prop, keyOf(args[0]));

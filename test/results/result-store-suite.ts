@@ -72,11 +72,27 @@ export function runResultStoreSuite(name: string, open: () => Promise<Backend>, 
       expect(await store.compact()).toMatchObject({ orphanSets: 0 });
     });
 
+    it('lists and clears by string prefix as OptiScope does (run_ finds run_001, not run/x)', async () => {
+      for (const key of ['run_001', 'run_002', 'run_01x', 'run/x', 'runs/a', 'r%_[*]/1', 'r%_[*]x']) {
+        await store.save(key, sampleResult());
+      }
+      expect(await store.list('run_')).toEqual(['run_001', 'run_002', 'run_01x']);
+      expect(await store.list('run_00')).toEqual(['run_001', 'run_002']);
+      expect(await store.list('r%_[*]')).toEqual(['r%_[*]/1', 'r%_[*]x']);
+      expect(await store.list('nothing')).toEqual([]);
+      expect(await store.clear('run_0')).toBe(3);
+      expect(await store.list()).toEqual(['r%_[*]/1', 'r%_[*]x', 'run/x', 'runs/a']);
+    });
+
     it('lists by prefix, sorted, and clears by prefix', async () => {
       for (const key of ['b/1', 'a/2', 'a/1', 'ab', 'a/1/deep']) await store.save(key, sampleResult());
       expect(await store.list()).toEqual(['a/1', 'a/1/deep', 'a/2', 'ab', 'b/1']);
-      expect(await store.list('a')).toEqual(['a/1', 'a/1/deep', 'a/2']);
-      expect(await store.clear('a')).toBe(3);
+      // A string matches the start of the key text (OptiScope); segments match whole segments.
+      expect(await store.list('a')).toEqual(['a/1', 'a/1/deep', 'a/2', 'ab']);
+      expect(await store.list('a/')).toEqual(['a/1', 'a/1/deep', 'a/2']);
+      expect(await store.list(['a'])).toEqual(['a/1', 'a/1/deep', 'a/2']);
+      expect(await store.list('a/1')).toEqual(['a/1', 'a/1/deep']);
+      expect(await store.clear(['a'])).toBe(3);
       expect(await store.list()).toEqual(['ab', 'b/1']);
       expect((await store.load('ab')).listSets()).toEqual(['all', 'pareto']);
       expect(await store.clear()).toBe(2);

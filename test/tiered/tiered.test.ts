@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FsBackend } from '../../src/backends/fs/index.ts';
 import { MemoryBackend } from '../../src/backends/memory.ts';
 import { SqliteBackend } from '../../src/backends/sql/sqlite.ts';
-import { createStorageManager } from '../../src/entries/results.ts';
+import { createDatabaseStorage, createFilesystemStorage, createStorageManager } from '../../src/entries/results.ts';
 import type { SecondaryFailure } from '../../src/entries/tiered.ts';
 import {
   type Backend,
@@ -250,5 +250,64 @@ describe('StorageManager', () => {
     expect((await manager.load('r', { useCache: false })).id).toBe('exp-1');
     expect(failures.length).toBeGreaterThan(0);
     expect(failures.every((f) => f.error instanceof ConnectionError)).toBe(true);
+  });
+
+  it('falls back to the secondary for every read while the primary is down', async () => {
+    let down = false;
+    const dir = tempDir('manager-down');
+    const primary = faulty(await SqliteBackend.open({ path: join(dir, 'p.sqlite') }), () =>
+      down ? 'fail' : undefined,
+    );
+    const manager = new StorageManager({
+      primary,
+      secondary: await FsBackend.open({ root: join(dir, 'backup'), fsync: false }),
+      useCache: false,
+    });
+    await manager.save('run_1', sampleResult(), { metadata: { note: 'kept' } });
+    down = true;
+    expect((await manager.load('run_1')).id).toBe('exp-1');
+    expect((await manager.loadSet('run_1', 'pareto')).nPoints).toBe(1);
+    expect(await manager.listSets('run_1')).toEqual(['all', 'pareto']);
+    expect((await manager.getMetadata('run_1')).custom).toEqual({ note: 'kept' });
+    expect(await manager.exists('run_1')).toBe(true);
+    expect(await manager.list('run_')).toEqual(['run_1']);
+    expect(await manager.whereIs('run_1')).toEqual(['secondary']);
+    await manager.close();
+  });
+
+  it('takes the result stores the factories return as tiers, and lists by string prefix', async () => {
+    const dir = tempDir('manager-stores');
+    const manager = await createStorageManager({
+      primary: await createDatabaseStorage(`sqlite:${dir}/r.sqlite`),
+      secondary: await createFilesystemStorage(join(dir, 'backup')),
+    });
+    for (const key of ['run_001', 'run_002', 'run_01x', 'other']) await manager.save(key, sampleResult(key));
+    expect(await manager.list('run_0')).toEqual(['run_001', 'run_002', 'run_01x']);
+    expect(await manager.list('run_00', { from: 'secondary' })).toEqual(['run_001', 'run_002']);
+    await manager.close();
+    const optiScopeStyle = await createStorageManager({
+      primaryType: 'filesystem',
+      primaryConfig: { base_path: join(dir, 'fs-style') },
+      cacheSizeMb: 1,
+    });
+    await optiScopeStyle.save('a', sampleResult());
+    expect(await optiScopeStyle.list()).toEqual(['a']);
+    await optiScopeStyle.close();
+    await expect(createStorageManager({ primary: 'memory://', cacheSizeMB: 1 } as never)).rejects.toThrow(
+      /Unknown option 'cacheSizeMB'/,
+    );
+  });
+
+  it('clearAll({ fromAll }) empties every tier, results only the secondary holds included', async () => {
+    const manager = new StorageManager({ primary: new MemoryBackend(), secondary: new MemoryBackend() });
+    await manager.save('both', sampleResult());
+    await manager.save('primary-only', sampleResult(), { replicate: false });
+    await manager.migrate('primary-only', 'primary', 'secondary');
+    await manager.delete('primary-only', { fromAll: false });
+    expect(await manager.whereIs('primary-only')).toEqual(['secondary']);
+    expect(await manager.clearAll()).toBe(2);
+    expect(await manager.list(undefined, { from: 'secondary' })).toEqual([]);
+    expect(await manager.list()).toEqual([]);
+    expect(await manager.whereIs('both')).toEqual([]);
   });
 });

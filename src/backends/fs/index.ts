@@ -429,8 +429,15 @@ export class FsBackend extends BaseBackend {
     }
   }
 
+  // The prefix's own directory is read with the startsWith filter; deeper ones whole.
+  async #itemsOf(dir: string, dirPath: string, plan: ListPlan): Promise<DirItem[]> {
+    const items = await this.#readDirSorted(dir);
+    if (plan.startsWith === '' || dirPath !== plan.prefix.path) return items;
+    return items.filter((item) => item.sortKey.startsWith(plan.startsWith));
+  }
+
   async *#walk(dir: string, dirPath: string, plan: ListPlan): AsyncGenerator<ListedEntry> {
-    for (const item of await this.#readDirSorted(dir)) {
+    for (const item of await this.#itemsOf(dir, dirPath, plan)) {
       const path = joinPath(dirPath, item.sortKey);
       if (item.kind === 'value') {
         if (plan.after !== undefined && compareKeyPaths(path, plan.after) <= 0) continue;
@@ -449,7 +456,7 @@ export class FsBackend extends BaseBackend {
   }
 
   async *#walkKeys(dir: string, dirPath: string, plan: ListPlan): AsyncGenerator<string> {
-    for (const item of await this.#readDirSorted(dir)) {
+    for (const item of await this.#itemsOf(dir, dirPath, plan)) {
       const path = joinPath(dirPath, item.sortKey);
       if (item.kind === 'value') {
         if (plan.after === undefined || compareKeyPaths(path, plan.after) > 0) yield path;

@@ -1,7 +1,7 @@
 import { matchesAttrs } from '../../core/attr-filter.ts';
 import type { ListedEntry, Meta } from '../../core/backend.ts';
 import type { ListPlan } from '../../core/backend-base.ts';
-import { compareKeyPaths, isDirectChild, isUnder, prefixRange, splitPath } from '../../core/keys.ts';
+import { compareKeyPaths, inRange, isDirectChild, splitPath } from '../../core/keys.ts';
 
 /** The index of the first path in `sorted` (key order) that is not before `target`. */
 export function lowerBound(sorted: readonly string[], target: string): number {
@@ -25,13 +25,13 @@ export function* listSorted(
   plan: ListPlan,
   metaOf: (path: string) => Meta | undefined,
 ): Generator<ListedEntry> {
-  const { lower } = prefixRange(plan.prefix.path);
+  const { lower } = plan.range;
   const from = plan.after !== undefined && compareKeyPaths(plan.after, lower) >= 0 ? plan.after : lower;
   let emitted = 0;
   for (let i = lowerBound(sorted, from); i < sorted.length && emitted < plan.limit; i++) {
     const path = sorted[i] as string;
     if (plan.after !== undefined && compareKeyPaths(path, plan.after) <= 0) continue;
-    if (!isUnder(path, plan.prefix.path)) return;
+    if (!inRange(path, plan.range)) return;
     if (!plan.recursive && !isDirectChild(path, plan.prefix.path)) continue;
     const meta = metaOf(path);
     if (!meta || !matchesAttrs(meta.attrs, plan.where)) continue;

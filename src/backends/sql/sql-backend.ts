@@ -170,7 +170,7 @@ export class SqlBackend extends BaseBackend {
   async *#pages(plan: ListPlan, columns: string): AsyncIterable<SqlRow> {
     const d = this.#d;
     const k = d.keyColumn;
-    const { lower, upper } = prefixRange(plan.prefix.path);
+    const { lower, upper } = plan.range;
     const params: unknown[] = [];
     const bind = (value: unknown): string => d.placeholder(params.push(value));
     const conditions = [`${k} >= ${bind(lower)}`, `${k} > ${bind(plan.after ?? '')}`];
