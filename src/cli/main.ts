@@ -11,6 +11,7 @@ import type { JsonObject } from '../core/json.ts';
 import { openBackend } from '../core/registry.ts';
 import { ResultStore } from '../results/result-store.ts';
 import { type SyncDirection, syncTiers } from '../tiered/sync.ts';
+import { registerUiCommand } from './commands/ui.ts';
 import { copyEntries } from './copy.ts';
 import { formatBytes, printJson, printTable } from './output.ts';
 
@@ -451,6 +452,8 @@ for (const name of ['ls', 'query']) {
       });
     });
 }
+
+registerUiCommand(program);
 
 async function main(argv: string[]): Promise<number> {
   try {
