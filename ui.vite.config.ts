@@ -1,4 +1,4 @@
-// Builds the explorer's browser app (src/ui/app) into dist/ui/app, which the package
+// Builds the explorer's browser app (src/ui/app) into dist/ui/bundle, which the package
 // ships and `stowage ui` serves: no CDN, no network.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
@@ -10,7 +10,7 @@ export default defineConfig({
   publicDir: false,
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
-    outDir: fileURLToPath(new URL('./dist/ui/app/', import.meta.url)),
+    outDir: fileURLToPath(new URL('./dist/ui/bundle/', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
     // One script and one stylesheet: the page loads them over loopback from memory.

@@ -32,9 +32,9 @@ const TYPES: Record<string, string> = {
 /** The placeholder in `index.html` that the server replaces with the session's token. */
 export const TOKEN_PLACEHOLDER = '__STOWAGE_TOKEN__';
 
-// Compiled, the server sits in dist/ui/ next to the bundle in dist/ui/app/; run from
+// Compiled, the server sits in dist/ui/ next to the bundle in dist/ui/bundle/; run from
 // the sources (tests, tsx), it sits in src/ui/ and the bundle is the built one.
-const CANDIDATES = [new URL('./app/', import.meta.url), new URL('../../dist/ui/app/', import.meta.url)];
+const CANDIDATES = [new URL('./bundle/', import.meta.url), new URL('../../dist/ui/bundle/', import.meta.url)];
 
 /** Where the built app is, or `undefined` when it was not built. */
 export function appBundleDir(): string | undefined {
@@ -60,7 +60,7 @@ export async function loadAppBundle(): Promise<AppBundle> {
   const dir = appBundleDir();
   if (!dir) {
     throw new OperationError(
-      "The explorer's browser app is not built (no dist/ui/app/index.html): run 'npm run build' in the stowage package",
+      "The explorer's browser app is not built (no dist/ui/bundle/index.html): run 'npm run build' in the stowage package",
     );
   }
   const files = new Map<string, BundleFile>();

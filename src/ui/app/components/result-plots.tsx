@@ -189,7 +189,11 @@ export function ResultPlots({
                 : undefined
             }
           />
-          {(info?.nPoints ?? 0) > MAX_LINES ? <p class="muted">The first {MAX_LINES} points are drawn.</p> : null}
+          <p class="muted">
+            One line per point; each axis runs from its best value (top) to its worst (bottom), non-dominated points in
+            red.
+            {(info?.nPoints ?? 0) > MAX_LINES ? ` The first ${MAX_LINES} points are drawn.` : ''}
+          </p>
         </>
       ) : null}
       <h3>Histogram</h3>

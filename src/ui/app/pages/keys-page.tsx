@@ -214,7 +214,7 @@ export function KeysPage({ params, session, store }: PageProps) {
                 <>
                   <td class="num">{item.meta ? formatBytes(item.meta.size) : ''}</td>
                   <td>{formatTime(item.meta?.modifiedAt)}</td>
-                  <td class="mono">{item.meta?.etag.slice(0, 12)}</td>
+                  <td class="mono">{item.meta?.etag}</td>
                   <td class="mono">
                     {item.meta && Object.keys(item.meta.attrs).length > 0 ? shortJson(item.meta.attrs) : ''}
                   </td>

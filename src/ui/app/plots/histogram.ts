@@ -12,7 +12,7 @@ export function histogramPlot(
     width,
     height: Math.round(width * 0.4),
     marginLeft: 50,
-    x: { label },
+    x: { label, tickFormat: '~g' },
     y: { label: 'count', grid: true },
     marks: [
       Plot.rectY(numbers, {
