@@ -78,6 +78,8 @@ export function registerUiCommand(program: Command): void {
         resultsPrefix: options.resultsPrefix,
         casPrefix: options.casPrefix,
       });
+      // Listen for Ctrl-C before printing the URL: whoever reads it may stop us at once.
+      const stopped = untilStopped();
       try {
         const mode = options.write ? 'read-write' : 'read-only';
         if (globals.json) process.stdout.write(`${JSON.stringify({ url: explorer.url, mode })}\n`);
@@ -88,7 +90,7 @@ export function registerUiCommand(program: Command): void {
           );
         }
         if (options.open) openInBrowser(explorer.url);
-        await untilStopped();
+        await stopped;
       } finally {
         await explorer.close();
       }
