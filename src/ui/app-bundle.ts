@@ -14,7 +14,7 @@ export interface BundleFile {
 export interface AppBundle {
   /** `/assets/index-1a2b.js` -> file. Nothing outside this map is ever served. */
   readonly files: ReadonlyMap<string, BundleFile>;
-  /** `index.html`, with `__STOWAGE_TOKEN__` where the token goes. */
+  /** `index.html`, with `__STOWAGE_TOKEN__` and `__STOWAGE_SESSION__` where the session's token and description go. */
   readonly indexHtml: string;
 }
 
@@ -31,6 +31,18 @@ const TYPES: Record<string, string> = {
 
 /** The placeholder in `index.html` that the server replaces with the session's token. */
 export const TOKEN_PLACEHOLDER = '__STOWAGE_TOKEN__';
+/** The placeholder in `index.html` for the session description (`GET /api/session`), saving the page a round trip. */
+export const SESSION_PLACEHOLDER = '__STOWAGE_SESSION__';
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '"': '&quot;', "'": '&#39;', '<': '&lt;', '>': '&gt;' };
+
+/** The page for one session: token and session description written into its meta tags (as attribute text). */
+export function pageFor(bundle: AppBundle, token: string, session: unknown): string {
+  const attribute = (text: string) => text.replace(/[&"'<>]/g, (c) => HTML_ESCAPES[c] as string);
+  return bundle.indexHtml
+    .replace(TOKEN_PLACEHOLDER, attribute(token))
+    .replace(SESSION_PLACEHOLDER, attribute(JSON.stringify(session)));
+}
 
 // Compiled, the server sits in dist/ui/ next to the bundle in dist/ui/bundle/; run from
 // the sources (tests, tsx), it sits in src/ui/ and the bundle is the built one.

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { OperationError } from '../index.ts';
 import { checkWriteRequest, newToken, sessionCookie, type TokenSource, tokenSource } from './access.ts';
-import { type AppBundle, loadAppBundle, TOKEN_PLACEHOLDER } from './app-bundle.ts';
+import { type AppBundle, loadAppBundle, pageFor } from './app-bundle.ts';
 import { type ExplorerStoreInput, openExplorerStores } from './explorer-stores.ts';
 import { errorReply, HttpError, QueryParams, type Reply } from './http-kit.ts';
 import { ResultCache } from './result-cache.ts';
@@ -11,7 +11,7 @@ import { entryRoutes } from './routes/entry.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { resultRoutes } from './routes/results.ts';
 import type { ExplorerContext, Route } from './routes/route.ts';
-import { storeRoutes } from './routes/stores.ts';
+import { sessionOf, storeRoutes } from './routes/stores.ts';
 import { tierRoutes } from './routes/tiers.ts';
 
 /** Options of {@link startExplorer}. */
@@ -122,7 +122,7 @@ class ExplorerServer {
           'content-type': 'text/html; charset=utf-8',
           'set-cookie': sessionCookie(this.#port, this.#token),
         },
-        body: this.#bundle.indexHtml.replaceAll(TOKEN_PLACEHOLDER, this.#token),
+        body: pageFor(this.#bundle, this.#token, sessionOf(this.#context)),
       });
     }
     // Only the bundle's own files, looked up by exact path: no request names a file on disk.

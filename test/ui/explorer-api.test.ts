@@ -437,6 +437,22 @@ describe('explorer over a tiered store', () => {
     }
   });
 
+  it('writes the session into the page as attribute text, so a store name cannot inject markup', async () => {
+    const name = '"><script>window.__xss=1</script><meta x="';
+    const explorer = await startExplorer({ stores: [{ name, store: 'memory://' }] });
+    try {
+      const html = await (await call(explorer, '/', { auth: 'query' })).text();
+      expect(html).not.toContain('<script>window.__xss');
+      const content = /<meta name="stowage-session" content="([^"]*)"/.exec(html)?.[1] as string;
+      const decoded = content.replace(/&(quot|#39|lt|gt|amp);/g, (_, e: string) =>
+        e === 'quot' ? '"' : e === '#39' ? "'" : e === 'lt' ? '<' : e === 'gt' ? '>' : '&',
+      );
+      expect((JSON.parse(decoded) as ApiSession).stores[0]?.name).toBe(name);
+    } finally {
+      await explorer.close();
+    }
+  });
+
   it('refuses an unknown option by name', async () => {
     await expect(startExplorer({ stores: ['memory://'], prot: 1 } as never)).rejects.toThrow(
       /Unknown explorer option 'prot'/,

@@ -1,17 +1,30 @@
 import { render } from 'preact';
 import type { ApiSession } from '../api-types.ts';
 import { apiGet } from './api.ts';
+import { lazyPage } from './components/lazy-page.tsx';
 import { ErrorBox, Loading } from './components/status.tsx';
-import { CallsPage } from './pages/calls-page.tsx';
 import { EntryPage } from './pages/entry-page.tsx';
 import { KeysPage } from './pages/keys-page.tsx';
-import { ResultPage } from './pages/result-page.tsx';
 import { ResultsPage } from './pages/results-page.tsx';
 import { StoresPage } from './pages/stores-page.tsx';
 import { TiersPage } from './pages/tiers-page.tsx';
 import { href, type Location, type PageName, useLocation } from './router.ts';
 import './styles.css';
 import { useApi } from './use-api.ts';
+
+const ResultPage = lazyPage(() => import('./pages/result-page.tsx').then((m) => m.ResultPage));
+const CallsPage = lazyPage(() => import('./pages/calls-page.tsx').then((m) => m.CallsPage));
+
+// The server writes the session into the page; asking the API is the fallback.
+const SESSION = ((): ApiSession | undefined => {
+  try {
+    return JSON.parse(
+      document.querySelector<HTMLMetaElement>('meta[name="stowage-session"]')?.content ?? '',
+    ) as ApiSession;
+  } catch {
+    return undefined;
+  }
+})();
 
 const TABS: { page: PageName; label: string; also: PageName[] }[] = [
   { page: 'stores', label: 'Stores', also: [] },
@@ -49,7 +62,7 @@ function Page({ location, session }: { location: Location; session: ApiSession }
 
 function App() {
   const location = useLocation();
-  const session = useApi(() => apiGet<ApiSession>('/api/session'), []);
+  const session = useApi(() => (SESSION ? Promise.resolve(SESSION) : apiGet<ApiSession>('/api/session')), []);
   const data = session.data;
   const store = data ? storeOf(location, data) : 0;
   return (

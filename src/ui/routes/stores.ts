@@ -49,23 +49,20 @@ async function storeInfo(store: ExplorerStore): Promise<ApiStoreInfo> {
   }
 }
 
-/** `GET /api/session` (what the app starts with) and `GET /api/stores` (the Stores page). */
+/** What the app starts with: the stores, the layer prefixes, and whether it may write. */
+export function sessionOf(context: ExplorerContext): ApiSession {
+  return {
+    write: context.write,
+    stores: context.stores.map((s) => ({ id: s.id, name: s.name, tiered: s.tiers !== undefined })),
+    resultsPrefix: context.prefixes.results,
+    casPrefix: context.prefixes.cas,
+  };
+}
+
+/** `GET /api/session` (also written into the page) and `GET /api/stores` (the Stores page). */
 export function storeRoutes(context: ExplorerContext): Route[] {
   return [
-    {
-      method: 'GET',
-      path: '/api/session',
-      params: [],
-      handle: async () => {
-        const session: ApiSession = {
-          write: context.write,
-          stores: context.stores.map((s) => ({ id: s.id, name: s.name, tiered: s.tiers !== undefined })),
-          resultsPrefix: context.prefixes.results,
-          casPrefix: context.prefixes.cas,
-        };
-        return json(session);
-      },
-    },
+    { method: 'GET', path: '/api/session', params: [], handle: async () => json(sessionOf(context)) },
     {
       method: 'GET',
       path: '/api/stores',
