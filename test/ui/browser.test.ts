@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, getCodec, openBackend } from '../../src/index.ts';
 import { type Explorer, startExplorer } from '../../src/ui/index.ts';
@@ -7,14 +10,15 @@ import { fillCalls, fillCodecs, fillFlat, fillHostile, fillResults, HOSTILE } fr
 
 const skip = chromiumSkipReason();
 
+afterAll(removeTempDirs);
+
 describe.skipIf(skip)('the explorer in headless chromium', () => {
-  const dir = tempDir('ui-browser');
-  const mainUrl = `sqlite:${dir}/main.sqlite`;
   let frontRows: number[] = [];
   let browser: TestBrowser | undefined;
   let explorer: Explorer | undefined;
 
   beforeAll(async () => {
+    const mainUrl = `sqlite:${tempDir('ui-browser')}/main.sqlite`;
     const main = await openBackend(mainUrl);
     try {
       await fillFlat(main, 10_000);
@@ -34,7 +38,6 @@ describe.skipIf(skip)('the explorer in headless chromium', () => {
       await browser?.close();
     } finally {
       await explorer?.close();
-      removeTempDirs();
     }
   });
 
@@ -102,6 +105,23 @@ describe.skipIf(skip)('the explorer in headless chromium', () => {
     await expect(page.getByTestId('rows-range').textContent()).resolves.toBe('rows 1–50 of 60');
     await screenshot(page, 'results');
 
+    // The plot downloads as SVG and PNG, drawn in the page.
+    const saved = async (button: string) => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('scatter').locator('..').getByRole('button', { name: button }).click(),
+      ]);
+      const path = (await download.path()) as string;
+      return { name: download.suggestedFilename(), bytes: readFileSync(path) };
+    };
+    const svg = await saved('SVG');
+    expect(svg.name).toBe('zdt1_run-1-population-f1-f2.svg');
+    expect(svg.bytes.toString('utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg.bytes.toString('utf8').match(/<circle/g)).toHaveLength(60);
+    const png = await saved('PNG');
+    expect(png.name).toBe('zdt1_run-1-population-f1-f2.png');
+    expect([...png.bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
     // Flipping f2 to maximise changes which points are non-dominated.
     await page.getByTestId('sense-y').selectOption('maximize');
     await expect.poll(() => front.count()).toBe(1);
@@ -114,7 +134,7 @@ describe.skipIf(skip)('the explorer in headless chromium', () => {
     const secondFront = scatter.locator('g[aria-description="non-dominated points (second)"] circle');
     await secondFront.first().waitFor();
     expect((await second.count()) + (await secondFront.count())).toBe(80);
-    await screenshot(page, 'results-compare');
+    await screenshot(page, 'results-compare', { fullPage: false });
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -207,13 +227,13 @@ describe.skipIf(skip)('the explorer in headless chromium', () => {
 });
 
 describe.skipIf(skip)('the explorer with --write in headless chromium', () => {
-  const dir = tempDir('ui-browser-write');
   let store: Backend | undefined;
   let backup: Backend | undefined;
   let browser: TestBrowser | undefined;
   let explorer: Explorer | undefined;
 
   beforeAll(async () => {
+    const dir = tempDir('ui-browser-write');
     store = await openBackend(`sqlite:${dir}/write.sqlite`);
     backup = await openBackend(`file:${dir}/backup`);
     await fillCodecs(store);
@@ -229,7 +249,6 @@ describe.skipIf(skip)('the explorer with --write in headless chromium', () => {
       await explorer?.close();
       await store?.close();
       await backup?.close();
-      removeTempDirs();
     }
   });
 
@@ -273,6 +292,50 @@ describe.skipIf(skip)('the explorer with --write in headless chromium', () => {
     for await (const key of (backup as Backend).keys()) backupKeys.push(key.join('/'));
     expect(backupKeys).toEqual(['docs/config.json']);
     await screenshot(page, 'tiers');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
+describe.skipIf(skip)("the quick start's results in the explorer", () => {
+  let browser: TestBrowser | undefined;
+  let explorer: Explorer | undefined;
+
+  beforeAll(async () => {
+    // npm start, run in a scratch directory: it writes ./.stowage/results.sqlite there.
+    const dir = tempDir('ui-quickstart');
+    const quickstart = fileURLToPath(new URL('../../examples/quickstart.ts', import.meta.url));
+    // tsx by path: `--import tsx` would be resolved from the scratch directory.
+    const tsx = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+    const run = spawnSync(process.execPath, ['--conditions=source', '--import', tsx, quickstart], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(run.status, `${run.signal ?? ''} ${run.error?.message ?? ''} ${run.stderr}`).toBe(0);
+    explorer = await startExplorer({ stores: [`sqlite:${dir}/.stowage/results.sqlite`] });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      await explorer?.close();
+    }
+  });
+
+  it('lists the quick start result and plots its sets', async () => {
+    const { page, problems } = await (browser as TestBrowser).page();
+    await page.goto(`${(explorer as Explorer).url}#/results`);
+    await page.getByRole('link', { name: 'experiments/zdt1' }).click();
+    await page.getByTestId('objectives').filter({ hasText: 'f1 (minimize), f2 (minimize)' }).waitFor();
+    const scatter = page.getByTestId('scatter');
+    await scatter.locator('g[aria-description="non-dominated points"] circle').first().waitFor();
+    await expect(scatter.locator('circle').count()).resolves.toBe(2);
+    await page.getByRole('button', { name: /population/ }).click();
+    await expect.poll(() => scatter.locator('circle').count()).toBe(3);
+    await expect(scatter.locator('g[aria-description="non-dominated points"] circle').count()).resolves.toBe(3);
+    await screenshot(page, 'quickstart-results');
     expect(problems).toEqual([]);
     await page.close();
   });
