@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TieredBackend } from '../../src/entries/tiered.ts';
-import { type Backend, getCodec, openBackend } from '../../src/index.ts';
+import { type Backend, getCodec, OptimizationResult, openBackend, ResultSet, StorageManager } from '../../src/index.ts';
 import type {
   ApiCallQuery,
   ApiColumns,
@@ -434,6 +434,30 @@ describe('explorer over a tiered store', () => {
     } finally {
       await explorer.close();
       await tiered.close();
+    }
+  });
+
+  it("shows a StorageManager's results and its tiers, cache included", async () => {
+    const manager = new StorageManager({
+      primary: await openBackend('memory://'),
+      secondary: await openBackend('memory://'),
+      prefix: 'runs',
+    });
+    await manager.save('exp/a', new OptimizationResult({ id: 'a', sets: [new ResultSet('s', { x: [1, 2] })] }));
+    await manager.load('exp/a');
+    const explorer = await startExplorer({ stores: [manager] });
+    try {
+      const list = await getJson<ApiResultList>(explorer, '/api/results');
+      expect(list.results.map((r) => [r.key, r.nPoints])).toEqual([['exp/a', 2]]);
+      const sources = await getJson<{ id: string; hasCache: boolean }[]>(explorer, '/api/tiers');
+      expect(sources).toMatchObject([{ id: 'tiered:0', hasCache: true }]);
+      const page = await getJson<ApiTierPage>(explorer, '/api/tiers/keys?source=tiered:0&prefix=runs/r');
+      expect(page.rows).toMatchObject([
+        { key: 'runs/r/exp/a', tiers: ['cache', 'primary', 'secondary'], state: 'same' },
+      ]);
+    } finally {
+      await explorer.close();
+      await manager.close();
     }
   });
 
