@@ -8,6 +8,7 @@ import { registerEntryCommands } from './commands/entries.ts';
 import { registerInfoCommand } from './commands/info.ts';
 import { registerMaintenanceCommands } from './commands/maintenance.ts';
 import { registerResultCommands } from './commands/results.ts';
+import { registerUiCommand } from './commands/ui.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The store used when neither `--store` nor `STOWAGE_URL` is given. */
@@ -30,6 +31,7 @@ registerCopyCommands(program);
 registerMaintenanceCommands(program);
 registerResultCommands(program);
 registerCallCommands(program);
+registerUiCommand(program);
 
 // Exit codes: 0 done, 1 the operation failed, 2 the command line was refused.
 async function main(argv: string[]): Promise<number> {

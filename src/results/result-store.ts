@@ -252,7 +252,8 @@ export class ResultStore implements AsyncDisposable {
   }
 
   #listPrefix(prefix: KeyInput | undefined): { segments: Key; startsWith: string } {
-    if (typeof prefix !== 'string') return { segments: parsePrefix(prefix, this.backend.label).segments, startsWith: '' };
+    if (typeof prefix !== 'string')
+      return { segments: parsePrefix(prefix, this.backend.label).segments, startsWith: '' };
     const cut = prefix.lastIndexOf('/');
     return {
       segments: parsePrefix(prefix.slice(0, Math.max(cut, 0)), this.backend.label).segments,

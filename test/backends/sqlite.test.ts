@@ -88,6 +88,23 @@ describe('sqlite extras', () => {
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/SEARCH .*USING (COVERING )?(INDEX|PRIMARY KEY)/);
   });
 
+  it('pages a listing with one lower bound per statement, so a deep cursor starts its index range there', async () => {
+    const statements: string[] = [];
+    const store = await SqliteBackend.open({ path: ':memory:', echo: (sql) => statements.push(sql) });
+    const keys = Array.from({ length: 1200 }, (_, i) => `p/${String(i).padStart(4, '0')}`);
+    await store.putMany(keys.map((key) => ({ key, value: bytes(key) })));
+    statements.length = 0;
+    const listed: string[] = [];
+    for await (const { key } of store.list('p', { after: 'p/0100' })) listed.push(key.join('/'));
+    for await (const key of store.keys('p')) listed.push(key.join('/'));
+    await store.close();
+    expect(listed).toEqual([...keys.slice(101), ...keys]);
+    const selects = statements.filter((sql) => sql.startsWith('SELECT'));
+    expect(selects.length).toBeGreaterThanOrEqual(6);
+    // With two lower bounds (key >= ? AND key > ?) SQLite starts the range at the first and scans up to the cursor.
+    for (const sql of selects) expect(sql.match(/key >=? \?/g), sql).toHaveLength(1);
+  });
+
   it('stores SQL injection strings verbatim', async () => {
     const store = await SqliteBackend.open({ path: ':memory:' });
     const key = "x'); DROP TABLE stowage; --";

@@ -357,6 +357,10 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         expect(pages.flat()).toEqual(keys);
         expect(await collect(store.list('p', { after: 'p/055' }))).toEqual(['p/056']);
         expect(await collect(store.list('p', { limit: 0 }))).toEqual([]);
+        // A cursor before the prefix's range starts at its first key; one after it ends the listing.
+        expect(await collect(store.list('p', { after: 'a' }))).toEqual(keys);
+        expect(await collect(store.list('p', { after: 'p' }))).toEqual(keys);
+        expect(await collect(store.list('p', { after: 'q' }))).toEqual([]);
       });
 
       it('filters on attrs with exact types', async () => {

@@ -14,7 +14,7 @@ import type {
 import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
 import { StorageError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
-import { type Key, type KeyInput, prefixRange, splitPath } from '../../core/keys.ts';
+import { compareKeyPaths, type Key, type KeyInput, prefixRange, splitPath } from '../../core/keys.ts';
 import { makeMeta, verifyValue } from '../kit/meta.ts';
 import type { SqlDialect, SqlRow, SqlRunner } from './dialect.ts';
 import { chunkRows, lastPerKey, type SqlMetaRow, sqlRowMeta } from './rows.ts';
@@ -168,29 +168,52 @@ export class SqlBackend extends BaseBackend {
 
   /** Rows of a listing, read a page at a time with the last key as the exclusive cursor. */
   async *#pages(plan: ListPlan, columns: string): AsyncIterable<SqlRow> {
+    const { lower } = plan.range;
+    // One lower bound per statement: an engine starts its index range at one bound, so
+    // `key >= lower AND key > cursor` would scan from `lower` to the cursor on every page.
+    let cursor = plan.after !== undefined && compareKeyPaths(plan.after, lower) >= 0 ? plan.after : undefined;
+    const fromLower = this.#listStatement(plan, columns, false);
+    const fromCursor = this.#listStatement(plan, columns, true);
+    let remaining = plan.limit;
+    while (remaining > 0) {
+      const take = Math.min(PAGE, remaining);
+      const statement = cursor === undefined ? fromLower : fromCursor;
+      const params = statement.params(take, cursor);
+      const rows = await this.#all('list', statement.sql, params);
+      for (const row of rows) yield row;
+      remaining -= rows.length;
+      if (rows.length < take) return;
+      cursor = this.#d.keyOf((rows[rows.length - 1] as SqlRow).k);
+    }
+  }
+
+  /** A listing statement starting at the prefix (`key >= lower`) or after a cursor (`key > cursor`). */
+  #listStatement(
+    plan: ListPlan,
+    columns: string,
+    afterCursor: boolean,
+  ): { sql: string; params: (take: number, cursor: string | undefined) => unknown[] } {
     const d = this.#d;
     const k = d.keyColumn;
     const { lower, upper } = plan.range;
     const params: unknown[] = [];
     const bind = (value: unknown): string => d.placeholder(params.push(value));
-    const conditions = [`${k} >= ${bind(lower)}`, `${k} > ${bind(plan.after ?? '')}`];
-    const cursorAt = 1;
+    const conditions = [`${k} ${afterCursor ? '>' : '>='} ${bind(lower)}`];
+    const boundAt = 0;
     if (upper !== undefined) conditions.push(`${k} < ${bind(upper)}`);
     if (!plan.recursive) conditions.push(d.directChild(bind(d.childStart(plan.prefix.path))));
     if (plan.where && Object.keys(plan.where).length > 0) conditions.push(d.attrFilter(plan.where, bind));
     const limit = bind(0);
     const limitAt = params.length - 1;
-    const sql = `SELECT ${columns} FROM ${this.#q.table} WHERE ${conditions.join(' AND ')} ORDER BY ${k} LIMIT ${limit}`;
-    let remaining = plan.limit;
-    while (remaining > 0) {
-      const take = Math.min(PAGE, remaining);
-      params[limitAt] = take;
-      const rows = await this.#all('list', sql, params);
-      for (const row of rows) yield row;
-      remaining -= rows.length;
-      if (rows.length < take) return;
-      params[cursorAt] = d.keyOf((rows[rows.length - 1] as SqlRow).k);
-    }
+    return {
+      sql: `SELECT ${columns} FROM ${this.#q.table} WHERE ${conditions.join(' AND ')} ORDER BY ${k} LIMIT ${limit}`,
+      params: (take, cursor) => {
+        const bound = [...params];
+        if (afterCursor) bound[boundAt] = cursor;
+        bound[limitAt] = take;
+        return bound;
+      },
+    };
   }
 
   override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {

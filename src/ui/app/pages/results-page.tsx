@@ -1,0 +1,77 @@
+import { useState } from 'preact/hooks';
+import type { ApiResultList } from '../../api-types.ts';
+import { apiGet } from '../api.ts';
+import { ErrorBox, Loading } from '../components/status.tsx';
+import { StorePicker } from '../components/store-picker.tsx';
+import { formatBytes, formatTime, shortJson } from '../format.ts';
+import { href, navigate } from '../router.ts';
+import { useApi } from '../use-api.ts';
+import type { PageProps } from './page-props.ts';
+
+const PAGE = 100;
+
+/** Results page: every stored OptimizationResult with its metadata (read without loading its data). */
+export function ResultsPage({ session, store }: PageProps) {
+  const [offset, setOffset] = useState(0);
+  const list = useApi(() => apiGet<ApiResultList>('/api/results', { store, offset, limit: PAGE }), [store, offset]);
+  const results = list.data?.results ?? [];
+  return (
+    <section>
+      <h1>Results</h1>
+      <div class="toolbar">
+        <StorePicker session={session} store={store} onPick={(id) => navigate('results', { store: id })} />
+        <span class="muted">
+          OptimizationResults under the prefix <code>{session.resultsPrefix}</code>
+        </span>
+      </div>
+      <ErrorBox error={list.error} />
+      <Loading when={list.loading && !list.data} />
+      {list.data && list.data.total === 0 ? (
+        <p data-testid="no-results">
+          No results in this store (looked under '{session.resultsPrefix}', see --results-prefix).
+        </p>
+      ) : null}
+      <table class="grid" data-testid="results-table">
+        <thead>
+          <tr>
+            <th>result</th>
+            <th class="num">sets</th>
+            <th class="num">points</th>
+            <th class="num">size</th>
+            <th>created</th>
+            <th>modified</th>
+            <th>custom metadata</th>
+          </tr>
+        </thead>
+        <tbody>
+          {results.map((r) => (
+            <tr key={r.key}>
+              <td>
+                <a href={href('result', { store, key: r.key })}>{r.key}</a>
+              </td>
+              <td class="num">{r.nSets}</td>
+              <td class="num">{r.nPoints.toLocaleString()}</td>
+              <td class="num">{formatBytes(r.sizeBytes)}</td>
+              <td>{formatTime(r.createdAt)}</td>
+              <td>{formatTime(r.modifiedAt)}</td>
+              <td class="mono">{Object.keys(r.custom).length > 0 ? shortJson(r.custom) : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {list.data && list.data.total > PAGE ? (
+        <div class="toolbar">
+          <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+            Previous
+          </button>
+          <span>
+            {offset + 1}–{Math.min(offset + PAGE, list.data.total)} of {list.data.total}
+          </span>
+          <button type="button" disabled={offset + PAGE >= list.data.total} onClick={() => setOffset(offset + PAGE)}>
+            Next
+          </button>
+        </div>
+      ) : null}
+    </section>
+  );
+}
