@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type * as Lmdb from 'lmdb';
 import { matchesAttrs } from '../core/attr-filter.ts';
 import type {
@@ -10,12 +10,13 @@ import type {
   ListedEntry,
   ListOptions,
   Meta,
+  OpenOptions,
   PutManyEntry,
   PutOptions,
   StoredValue,
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
-import { ConnectionError, OperationError } from '../core/errors.ts';
+import { ConnectionError, OperationError, StoreNotFoundError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
 import { loadDriver } from './kit/load-driver.ts';
@@ -72,10 +73,19 @@ export class LmdbBackend extends BaseBackend {
     this.label = `lmdb:${path}`;
   }
 
-  /** Opens (and creates if needed) the environment at `options.path`. */
-  static async open(options: LmdbBackendOptions): Promise<LmdbBackend> {
+  /**
+   * Opens the environment at `options.path`, creating it if needed; with
+   * `{ create: false }` it must exist already (`StoreNotFoundError`).
+   */
+  static async open(options: LmdbBackendOptions, openOptions: OpenOptions = {}): Promise<LmdbBackend> {
     // Always a folder: lmdb-js would take a path with an extension (cache.lmdb) for a file.
     const path = resolve(options.path);
+    if (openOptions.create === false && !existsSync(join(path, 'data.mdb'))) {
+      throw new StoreNotFoundError(
+        `There is no LMDB environment (data.mdb) in ${path}, and create is false (it opens existing stores only)`,
+        { backend: `lmdb:${path}` },
+      );
+    }
     const lmdb = await loadDriver<typeof Lmdb>('lmdb', 'lmdb');
     try {
       mkdirSync(path, { recursive: true });
@@ -278,6 +288,6 @@ export function configFromUrl(url: string): BackendConfig {
 }
 
 /** Opens an LMDB store from its config. */
-export async function openFromConfig(config: BackendConfig): Promise<LmdbBackend> {
-  return LmdbBackend.open({ path: String(config.path) });
+export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<LmdbBackend> {
+  return LmdbBackend.open({ path: String(config.path) }, options);
 }

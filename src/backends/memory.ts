@@ -6,12 +6,13 @@ import type {
   ListedEntry,
   ListOptions,
   Meta,
+  OpenOptions,
   PutManyEntry,
   PutOptions,
   StoredValue,
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
-import { CapacityError, OperationError } from '../core/errors.ts';
+import { CapacityError, OperationError, StoreNotFoundError } from '../core/errors.ts';
 import { compareKeyPaths, isUnder, type KeyInput } from '../core/keys.ts';
 import { ByteBoundedMap, EVICTION_POLICIES, type EvictionPolicy } from './kit/byte-bounded-map.ts';
 import { makeMeta, verifyValue } from './kit/meta.ts';
@@ -246,8 +247,20 @@ function sharedState(name: string, options: MemoryBackendOptions): MemoryState {
   return existing;
 }
 
-/** Opens a memory store from its config. */
-export async function openFromConfig(config: BackendConfig): Promise<MemoryBackend> {
+/**
+ * Opens a memory store from its config. With `{ create: false }` only a named store
+ * already opened in this process opens; an unnamed one is new on every open.
+ */
+export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<MemoryBackend> {
+  if (options?.create === false && !(typeof config.name === 'string' && namedStates.has(config.name))) {
+    const what =
+      typeof config.name === 'string'
+        ? `No memory store named '${config.name}' is open in this process`
+        : 'An unnamed memory store is new on every open';
+    throw new StoreNotFoundError(`${what}, and create is false (it opens existing stores only)`, {
+      backend: typeof config.name === 'string' ? `memory://${config.name}` : 'memory://',
+    });
+  }
   return new MemoryBackend({
     maxBytes: config.maxBytes as number | undefined,
     policy: config.policy as EvictionPolicy | undefined,

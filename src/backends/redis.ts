@@ -8,17 +8,21 @@ import type {
   ListedEntry,
   ListOptions,
   Meta,
+  OpenOptions,
   PutManyEntry,
   PutOptions,
   StoredValue,
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
+import { OperationError, StoreNotFoundError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
+import { BusyHold } from './kit/busy-hold.ts';
 import { classifyDriverError, type DriverErrorTable } from './kit/driver-errors.ts';
 import { checkIdentifier } from './kit/identifiers.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { makeMeta, verifyValue } from './kit/meta.ts';
+import { checkKnownOptions, checkKnownParams } from './kit/options.ts';
 import { intParam } from './kit/store-url.ts';
 
 /** Options of {@link RedisBackend}. */
@@ -30,13 +34,16 @@ export interface RedisBackendOptions {
   /** Name of an environment variable holding the password (kept in `toConfig()`). */
   passwordEnv?: string | undefined;
   username?: string | undefined;
-  /** Database number (default 0). */
+  /** Database number (default 0); one the server does not have is refused at open. */
   db?: number | undefined;
   /** Namespace of this store's Redis keys (default `stowage`); stores with different prefixes never meet. */
   prefix?: string | undefined;
   /** How long to wait for the connection, in ms (default 5000). */
   connectTimeoutMs?: number | undefined;
 }
+
+const OPTIONS = ['host', 'port', 'password', 'passwordEnv', 'username', 'db', 'prefix', 'connectTimeoutMs'];
+const URL_PARAMS = ['prefix', 'connectTimeoutMs', 'passwordEnv'];
 
 const CAPABILITIES: Capabilities = {
   persistent: true,
@@ -132,6 +139,9 @@ export class RedisBackend extends BaseBackend {
   readonly #entryPrefix: string;
   readonly #index: string;
   readonly #bytes: string;
+  // The socket is unref'd, so a script that never closes the store can exit; this keeps
+  // the process alive while a command waits for its answer.
+  readonly #hold = new BusyHold();
 
   private constructor(
     client: Client,
@@ -150,9 +160,16 @@ export class RedisBackend extends BaseBackend {
     this.label = `redis://${options.host}:${options.port}/${options.db ?? 0}?prefix=${options.prefix}`;
   }
 
-  /** Connects; fails with `ConnectionError` when the server cannot be reached. */
-  static async open(options: RedisBackendOptions): Promise<RedisBackend> {
+  /**
+   * Connects; fails with `ConnectionError` when the server cannot be reached, and with
+   * `OperationError` for a database number the server does not have. With
+   * `{ create: false }` the store must hold an entry already (`StoreNotFoundError`): an
+   * emptied Redis store leaves no key behind, so there is nothing else to find.
+   */
+  static async open(options: RedisBackendOptions, openOptions: OpenOptions = {}): Promise<RedisBackend> {
+    checkKnownOptions(options as unknown as Record<string, unknown>, OPTIONS, 'redis');
     const prefix = checkIdentifier(options.prefix ?? 'stowage', 'prefix', 'redis');
+    const db = checkDatabaseNumber(options.db ?? 0);
     const full = { ...options, prefix, host: options.host ?? '127.0.0.1', port: options.port ?? 6379 };
     const password = options.password ?? (options.passwordEnv ? process.env[options.passwordEnv] : undefined);
     const driver = await loadDriver<{ default: typeof IORedis.Redis }>('ioredis', 'redis');
@@ -161,7 +178,7 @@ export class RedisBackend extends BaseBackend {
       port: full.port,
       username: full.username,
       password,
-      db: full.db ?? 0,
+      db,
       lazyConnect: true,
       connectTimeout: full.connectTimeoutMs ?? 5000,
       // Fail fast while disconnected (ConnectionError) instead of queueing forever; keep
@@ -171,17 +188,46 @@ export class RedisBackend extends BaseBackend {
       retryStrategy: (times) => Math.min(100 * times, 2000),
     }) as Client;
     client.on('error', () => undefined);
+    client.on('connect', () => (client as unknown as { stream?: { unref?: () => void } }).stream?.unref?.());
     client.defineCommand('stowagePut', { numberOfKeys: 3, lua: PUT_SCRIPT });
     client.defineCommand('stowageDelete', { numberOfKeys: 3, lua: DELETE_SCRIPT });
     client.defineCommand('stowageClear', { numberOfKeys: 2, lua: CLEAR_SCRIPT });
     const backend = new RedisBackend(client, full, password);
     try {
-      await client.connect();
+      await backend.#hold.around(async () => {
+        await client.connect();
+        await backend.#checkOpened(db, openOptions.create ?? true);
+      });
     } catch (error) {
       client.disconnect();
       throw backend.#error(error, 'open', undefined, false);
     }
     return backend;
+  }
+
+  // ioredis selects the database after connecting and only emits an error when the
+  // server refuses it, then carries on in database 0; so it is selected again here, where
+  // a refusal can be seen.
+  async #checkOpened(db: number, create: boolean): Promise<void> {
+    if (db !== 0) {
+      try {
+        await this.#client.select(db);
+      } catch (error) {
+        if (!/DB index is out of range|invalid DB index/i.test(String((error as Error)?.message))) throw error;
+        const databases = await this.#client.config('GET', 'databases').catch(() => undefined);
+        const count = Array.isArray(databases) ? Number(databases[1]) : undefined;
+        throw new OperationError(
+          `This Redis server has no database ${db}${count ? ` (it has ${count}: 0 to ${count - 1})` : ''}`,
+          { backend: this.label },
+        );
+      }
+    }
+    if (!create && (await this.#client.exists(this.#index)) === 0) {
+      throw new StoreNotFoundError(
+        `No entries under the prefix '${this.#options.prefix}' in database ${db}, and create is false (it opens existing stores only)`,
+        { backend: this.label },
+      );
+    }
   }
 
   async get(input: KeyInput): Promise<StoredValue | undefined> {
@@ -352,7 +398,7 @@ export class RedisBackend extends BaseBackend {
   }
 
   protected async closeResources(): Promise<void> {
-    await this.#client.quit().catch(() => this.#client.disconnect());
+    await this.#hold.around(() => this.#client.quit()).catch(() => this.#client.disconnect());
   }
 
   #entry(path: string): string {
@@ -389,7 +435,7 @@ export class RedisBackend extends BaseBackend {
   async #call<T>(what: string, key: string | undefined, write: boolean, fn: () => Promise<T>): Promise<T> {
     this.assertOpen();
     try {
-      return await fn();
+      return await this.#hold.around(fn);
     } catch (error) {
       throw this.#error(error, what, key, write);
     }
@@ -419,17 +465,27 @@ export const REDIS_ERRORS: DriverErrorTable = {
   notSentMessages: /not writeable|isn't writeable|enableOfflineQueue|Connection is closed/i,
 };
 
-/** Parses `redis://[user:pass@]host:port/db?prefix=...&connectTimeoutMs=...&passwordEnv=VAR`. */
+/**
+ * Parses `redis://[user:pass@]host:port/db?prefix=...&connectTimeoutMs=...&passwordEnv=VAR`;
+ * a database that is not a number, and unknown parameters, are refused before connecting.
+ */
 export function configFromUrl(url: string): BackendConfig {
   const u = new URL(url);
   const params = u.searchParams;
-  const db = u.pathname.replace(/^\//, '');
+  checkKnownParams(params, URL_PARAMS, 'redis');
+  const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (db !== '' && !/^\d+$/.test(db)) {
+    throw new OperationError(
+      `The path of a redis URL is the database number (redis://host:6379/0), got '${db}'; use ?prefix=${/^\w+$/.test(db) ? db : 'name'} to keep stores apart`,
+      { backend: 'redis' },
+    );
+  }
   return {
     type: 'redis',
     host: u.hostname || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,
     username: u.username ? decodeURIComponent(u.username) : undefined,
-    db: db ? Number(db) : undefined,
+    db: db === '' ? undefined : checkDatabaseNumber(Number(db)),
     prefix: params.get('prefix') ?? undefined,
     connectTimeoutMs: intParam(params, 'connectTimeoutMs'),
     passwordEnv: params.get('passwordEnv') ?? undefined,
@@ -438,16 +494,17 @@ export function configFromUrl(url: string): BackendConfig {
   };
 }
 
+function checkDatabaseNumber(db: unknown): number {
+  if (typeof db !== 'number' || !Number.isSafeInteger(db) || db < 0) {
+    throw new OperationError(`A Redis database number is an integer from 0, got ${JSON.stringify(db)}`, {
+      backend: 'redis',
+    });
+  }
+  return db;
+}
+
 /** Opens a Redis store from its config. */
-export async function openFromConfig(config: BackendConfig): Promise<RedisBackend> {
-  return RedisBackend.open({
-    host: config.host as string | undefined,
-    port: config.port as number | undefined,
-    username: config.username as string | undefined,
-    password: config.password as string | undefined,
-    passwordEnv: config.passwordEnv as string | undefined,
-    db: config.db as number | undefined,
-    prefix: config.prefix as string | undefined,
-    connectTimeoutMs: config.connectTimeoutMs as number | undefined,
-  });
+export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<RedisBackend> {
+  const { type: _type, ...rest } = config;
+  return RedisBackend.open(rest as unknown as RedisBackendOptions, options);
 }

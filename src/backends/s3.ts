@@ -8,12 +8,13 @@ import type {
   ListedEntry,
   ListOptions,
   Meta,
+  OpenOptions,
   PutManyEntry,
   PutOptions,
   StoredValue,
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
-import { CorruptValueError, OperationError } from '../core/errors.ts';
+import { CorruptValueError, OperationError, StoreNotFoundError } from '../core/errors.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, splitPath } from '../core/keys.ts';
 import { classifyDriverError } from './kit/driver-errors.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, parseHeader } from './kit/entry-record.ts';
@@ -87,8 +88,12 @@ export class S3Backend extends BaseBackend {
     };
   }
 
-  /** Connects (and creates the bucket if needed). */
-  static async open(options: S3BackendOptions): Promise<S3Backend> {
+  /**
+   * Connects, and creates the bucket if needed (`createBucket`). With `{ create: false }`
+   * the bucket must exist, and with a prefix hold an object under it (an emptied prefix
+   * leaves nothing behind); otherwise `StoreNotFoundError`, and nothing is created.
+   */
+  static async open(options: S3BackendOptions, openOptions: OpenOptions = {}): Promise<S3Backend> {
     const s3 = await loadDriver<typeof S3>('@aws-sdk/client-s3', 's3');
     const secret =
       options.secretAccessKey ?? (options.secretAccessKeyEnv ? process.env[options.secretAccessKeyEnv] : undefined);
@@ -100,6 +105,10 @@ export class S3Backend extends BaseBackend {
         options.accessKeyId && secret ? { accessKeyId: options.accessKeyId, secretAccessKey: secret } : undefined,
     });
     const backend = new S3Backend(s3, client, options, secret);
+    if (openOptions.create === false) {
+      await backend.#mustExist();
+      return backend;
+    }
     if (options.createBucket ?? true) {
       await backend
         .#send('open', undefined, false, () => client.send(new s3.HeadBucketCommand({ Bucket: options.bucket })))
@@ -110,6 +119,25 @@ export class S3Backend extends BaseBackend {
         });
     }
     return backend;
+  }
+
+  async #mustExist(): Promise<void> {
+    const missing = (what: string) =>
+      new StoreNotFoundError(`${what}, and create is false (it opens existing stores only)`, { backend: this.label });
+    const bucket = this.#options.bucket;
+    try {
+      await this.#send('open', undefined, false, () =>
+        this.#client.send(new this.#s3.HeadBucketCommand({ Bucket: bucket })),
+      );
+    } catch (error) {
+      if (isMissing(error)) throw missing(`There is no bucket '${bucket}'`);
+      throw error;
+    }
+    if (this.#base === '') return;
+    const page = await this.#send('open', undefined, false, () =>
+      this.#client.send(new this.#s3.ListObjectsV2Command({ Bucket: bucket, Prefix: this.#base, MaxKeys: 1 })),
+    );
+    if (!page.KeyCount) throw missing(`There is nothing under the prefix '${this.#base}' of bucket '${bucket}'`);
   }
 
   async get(input: KeyInput): Promise<StoredValue | undefined> {
@@ -419,18 +447,21 @@ export function configFromUrl(url: string): BackendConfig {
 }
 
 /** Opens an S3 store from its config. */
-export async function openFromConfig(config: BackendConfig): Promise<S3Backend> {
-  return S3Backend.open({
-    bucket: String(config.bucket),
-    prefix: config.prefix as string | undefined,
-    region: config.region as string | undefined,
-    endpoint: config.endpoint as string | undefined,
-    accessKeyId: config.accessKeyId as string | undefined,
-    secretAccessKey: config.secretAccessKey as string | undefined,
-    secretAccessKeyEnv: config.secretAccessKeyEnv as string | undefined,
-    conditionalWrites: config.conditionalWrites as S3ConditionalWrites | undefined,
-    createBucket: config.createBucket as boolean | undefined,
-  });
+export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<S3Backend> {
+  return S3Backend.open(
+    {
+      bucket: String(config.bucket),
+      prefix: config.prefix as string | undefined,
+      region: config.region as string | undefined,
+      endpoint: config.endpoint as string | undefined,
+      accessKeyId: config.accessKeyId as string | undefined,
+      secretAccessKey: config.secretAccessKey as string | undefined,
+      secretAccessKeyEnv: config.secretAccessKeyEnv as string | undefined,
+      conditionalWrites: config.conditionalWrites as S3ConditionalWrites | undefined,
+      createBucket: config.createBucket as boolean | undefined,
+    },
+    options,
+  );
 }
 
 async function* flatten<T>(pages: AsyncIterable<T[]>): AsyncIterable<T> {

@@ -83,7 +83,7 @@ export function configFromUrl(): BackendConfig {
   return { type: 'void' };
 }
 
-/** Opens a void store. */
+/** Opens a void store; it holds nothing, so it opens with `{ create: false }` too, creating nothing. */
 export async function openFromConfig(): Promise<VoidBackend> {
   return new VoidBackend();
 }

@@ -12,8 +12,15 @@ import type {
   PutOptions,
   StoredValue,
 } from './backend.ts';
-import { CapacityError, ConditionFailedError, InvalidKeyError, OperationError, StorageError } from './errors.ts';
-import { isPlainObject, type JsonObject } from './json.ts';
+import {
+  CapacityError,
+  ConditionFailedError,
+  InvalidKeyError,
+  OperationError,
+  SerializationError,
+  StorageError,
+} from './errors.ts';
+import { isPlainObject, type JsonObject, nonJsonPart } from './json.ts';
 import { type Key, type KeyInput, type ParsedKey, parseKey, parsePrefix, prefixRange, splitPath } from './keys.ts';
 import { markStoreObject } from './store-object.ts';
 
@@ -30,15 +37,63 @@ export interface ListPlan {
   readonly range: { readonly lower: string; readonly upper: string | undefined };
 }
 
+// The calls close() waits for. Listings are not among them: a listing that is still
+// being read when the store closes fails at its next page with the closed-store error.
+const TRACKED_METHODS = [
+  'get',
+  'stat',
+  'put',
+  'delete',
+  'getMany',
+  'putMany',
+  'deleteMany',
+  'clear',
+  'info',
+  'compact',
+] as const;
+
 /**
  * What every backend shares: argument checks done before any I/O, the closed state,
  * `Symbol.asyncDispose`, and batch defaults that a backend overrides with its
  * engine's own batch operations.
+ *
+ * `close()` waits for the calls in flight (a `put` not awaited before `close()` still
+ * completes, on every backend), then releases the engine; calls made after it resolved
+ * fail with an `OperationError`.
  */
 export abstract class BaseBackend implements Backend {
   abstract readonly capabilities: Capabilities;
   abstract readonly label: string;
   #closed = false;
+  #closing: Promise<void> | undefined;
+  #inFlight = 0;
+  #idle: (() => void) | undefined;
+
+  constructor() {
+    // Each call of the contract is counted while it runs, so close() can wait for it.
+    // Subclass methods are on the prototype already, so these wrap the subclass's own.
+    const self = this as unknown as Record<string, unknown>;
+    for (const name of TRACKED_METHODS) {
+      const method = self[name];
+      if (typeof method !== 'function') continue;
+      self[name] = (...args: unknown[]) => this.#track(() => method.apply(this, args) as Promise<unknown>);
+    }
+  }
+
+  #track<T>(call: () => Promise<T>): Promise<T> {
+    this.#inFlight++;
+    let pending: Promise<T>;
+    try {
+      pending = call();
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    const settled = () => {
+      if (--this.#inFlight === 0) this.#idle?.();
+    };
+    pending.then(settled, settled);
+    return pending;
+  }
 
   abstract get(key: KeyInput): Promise<StoredValue | undefined>;
   abstract stat(key: KeyInput): Promise<Meta | undefined>;
@@ -73,8 +128,22 @@ export abstract class BaseBackend implements Backend {
     return removed;
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Waits for the calls in flight, then releases files and connections. Idempotent:
+   * a second call waits for the first.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#closeWhenIdle();
+    return this.#closing;
+  }
+
+  async #closeWhenIdle(): Promise<void> {
+    while (this.#inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        this.#idle = resolve;
+      });
+    }
+    this.#idle = undefined;
     this.#closed = true;
     await this.closeResources();
   }
@@ -146,9 +215,7 @@ export abstract class BaseBackend implements Backend {
     if (options.ifAbsent && options.ifMatch !== undefined) {
       throw new OperationError('ifAbsent and ifMatch cannot be combined', { key: key.path, backend: this.label });
     }
-    if (options.attrs !== undefined && !isPlainObject(options.attrs)) {
-      throw new OperationError('attrs must be a plain JSON object', { key: key.path, backend: this.label });
-    }
+    if (options.attrs !== undefined) this.#checkAttrs(options.attrs, key.path);
     const maxValue = this.capabilities.maxValueBytes;
     if (maxValue !== undefined && value.byteLength > maxValue) {
       throw new CapacityError(`The value of ${value.byteLength} bytes exceeds this backend's limit of ${maxValue}`, {
@@ -158,6 +225,21 @@ export abstract class BaseBackend implements Backend {
     }
     options.signal?.throwIfAborted();
     return key;
+  }
+
+  // Attributes are stored as JSON, so anything else would come back changed (a Date as a
+  // string, NaN as null) on some backends and unchanged on others: refused on all of them.
+  #checkAttrs(attrs: unknown, key: string): void {
+    if (!isPlainObject(attrs)) {
+      throw new OperationError('attrs must be a plain JSON object', { key, backend: this.label });
+    }
+    const bad = nonJsonPart(attrs, 'attrs');
+    if (bad) {
+      throw new SerializationError(
+        `${bad.path} is ${bad.found}; attributes are JSON: strings, finite numbers, booleans, null, arrays and plain objects`,
+        { key, backend: this.label },
+      );
+    }
   }
 
   /** Validates list options and fills in defaults. */

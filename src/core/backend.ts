@@ -175,3 +175,19 @@ export interface Backend extends AsyncDisposable {
   /** Releases files and connections. Further calls fail. */
   close(): Promise<void>;
 }
+
+/**
+ * How {@link Backend}s are opened, beside what the URL or config says: a policy of this
+ * one open, never part of the store's config (so `toConfig()` never carries it).
+ */
+export interface OpenOptions {
+  /**
+   * `true` (default): a missing file, folder, table or bucket is created. `false`: open an
+   * existing store only, and create nothing; a store that is not there is a
+   * `StoreNotFoundError`. Reading tools use it so that a typo in a URL fails instead of
+   * creating an empty store. Where an empty store leaves nothing behind (Redis, a prefix
+   * in an S3 bucket), a store exists once it holds an entry; a memory store exists when
+   * it is a named one already open in this process; `void://` always opens.
+   */
+  create?: boolean | undefined;
+}

@@ -4,6 +4,7 @@ import { type KeyInput, keyToString } from './key-format.ts';
 export type StorageErrorCode =
   | 'STORAGE_ERROR'
   | 'NOT_FOUND'
+  | 'STORE_NOT_FOUND'
   | 'INVALID_KEY'
   | 'CONDITION_FAILED'
   | 'MUTATION_POLICY'
@@ -70,8 +71,18 @@ function safeKeyString(key: KeyInput): string {
 
 /** The key does not exist. */
 export class NotFoundError extends StorageError {
+  constructor(message: string, context: ErrorContext = {}, code: StorageErrorCode = 'NOT_FOUND') {
+    super(message, context, code);
+  }
+}
+
+/**
+ * The store itself does not exist: `openBackend(url, { create: false })` found no file,
+ * folder, table or entries where the URL points, and created nothing.
+ */
+export class StoreNotFoundError extends NotFoundError {
   constructor(message: string, context: ErrorContext = {}) {
-    super(message, context, 'NOT_FOUND');
+    super(message, context, 'STORE_NOT_FOUND');
   }
 }
 

@@ -25,3 +25,38 @@ export function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): bo
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && sameJson(a[k], b[k]));
 }
+
+/**
+ * Where `value` stops being JSON that every store keeps as it is, as a path
+ * (`attrs.when`) and what was found there, or `undefined` when it is all JSON. Refused:
+ * `undefined`, functions, symbols, BigInt, NaN and ±Infinity, class instances (Date
+ * included: JSON would turn it into a string on some stores and keep it on others), and
+ * cycles.
+ */
+export function nonJsonPart(value: unknown, path: string): { path: string; found: string } | undefined {
+  return findNonJson(value, path, new Set());
+}
+
+function findNonJson(value: unknown, path: string, seen: Set<object>): { path: string; found: string } | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, found: String(value) };
+  if (typeof value !== 'object')
+    return { path, found: typeof value === 'undefined' ? 'undefined' : `a ${typeof value}` };
+  if (seen.has(value)) return { path, found: 'a cycle' };
+  const isArray = Array.isArray(value);
+  if (!isArray && !isPlainObject(value)) return { path, found: `a ${value.constructor?.name ?? 'class'} instance` };
+  seen.add(value);
+  if (isArray) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = findNonJson(value[i], `${path}[${i}]`, seen);
+      if (bad) return bad;
+    }
+  } else {
+    for (const [name, item] of Object.entries(value)) {
+      const bad = findNonJson(item, `${path}.${name}`, seen);
+      if (bad) return bad;
+    }
+  }
+  seen.delete(value);
+  return undefined;
+}

@@ -1,6 +1,7 @@
-import type { Backend, BackendConfig } from './backend.ts';
+import type { Backend, BackendConfig, OpenOptions } from './backend.ts';
 import { OperationError } from './errors.ts';
 import { isPlainObject } from './json.ts';
+import { rejectUnknownOptions } from './known-options.ts';
 import { schemeOf } from './url.ts';
 
 /** How a backend type is recognised and built; registered once per type. */
@@ -11,14 +12,20 @@ export interface BackendDefinition {
   readonly schemes: readonly string[];
   /** Loads the backend's module on first use, so unused drivers are never imported. */
   readonly load: () => Promise<BackendModule>;
+  /**
+   * True when its URLs may name a driver after a `+` (`postgresql+psycopg2://`), as
+   * SQLAlchemy users write them; the module's `configFromUrl` gets the URL as it is and
+   * notes the driver it ignores.
+   */
+  readonly driverSuffixes?: boolean | undefined;
 }
 
 /** What a backend module exports for {@link openBackend}. */
 export interface BackendModule {
   /** Turns a URL into a config (without connecting). */
   configFromUrl(url: string): BackendConfig;
-  /** Opens the store a config describes. */
-  openFromConfig(config: BackendConfig): Promise<Backend>;
+  /** Opens the store a config describes; `options.create === false` opens an existing store only. */
+  openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<Backend>;
 }
 
 const byType = new Map<string, BackendDefinition>();
@@ -38,9 +45,14 @@ export function registeredBackendTypes(): string[] {
 function definitionFor(urlOrConfig: string | BackendConfig): BackendDefinition {
   if (typeof urlOrConfig === 'string') {
     const scheme = schemeOf(urlOrConfig);
-    const found = byScheme.get(scheme);
+    const plus = scheme.indexOf('+');
+    const base = plus > 0 ? byScheme.get(scheme.slice(0, plus)) : undefined;
+    const found = byScheme.get(scheme) ?? (base?.driverSuffixes ? base : undefined);
     if (!found) {
-      throw new OperationError(`No backend for URL scheme '${scheme}:' (known: ${[...byScheme.keys()].join(', ')})`);
+      const hint = base ? ` ('+${scheme.slice(plus + 1)}' names a driver; ${base.type} URLs take none)` : '';
+      throw new OperationError(
+        `No backend for URL scheme '${scheme}:'${hint} (known: ${[...byScheme.keys()].join(', ')})`,
+      );
     }
     return found;
   }
@@ -59,24 +71,40 @@ export async function configFromUrl(url: string): Promise<BackendConfig> {
   return module.configFromUrl(url);
 }
 
+/** The checked options of an open, with defaults filled in. */
+export function checkOpenOptions(options: OpenOptions | undefined): Required<OpenOptions> {
+  if (options !== undefined && !isPlainObject(options)) {
+    throw new OperationError(`The options of openBackend must be an object, got ${describe(options)}`);
+  }
+  rejectUnknownOptions(options, ['create'], 'openBackend');
+  const create = options?.create ?? true;
+  if (typeof create !== 'boolean')
+    throw new OperationError(`openBackend's create must be true or false, got ${describe(create)}`);
+  return { create };
+}
+
 /**
- * Opens a store from a URL or from a config returned by `toConfig()`.
+ * Opens a store from a URL or from a config returned by `toConfig()`. With
+ * `{ create: false }` it opens an existing store only and creates nothing: a missing
+ * file, folder, table or bucket is a `StoreNotFoundError`.
  *
  * @example
  * ```ts
  * await using store = await openBackend('sqlite:./.stowage/store.sqlite');
  * await store.put('a/b', new TextEncoder().encode('hi'));
+ * await using existing = await openBackend('sqlite:./.stowage/store.sqlite', { create: false });
  * ```
  */
-export async function openBackend(urlOrConfig: string | BackendConfig): Promise<Backend> {
+export async function openBackend(urlOrConfig: string | BackendConfig, options?: OpenOptions): Promise<Backend> {
   if (typeof urlOrConfig !== 'string' && !(isPlainObject(urlOrConfig) && typeof urlOrConfig.type === 'string')) {
     throw new OperationError(
       `openBackend takes a store URL or a config with a 'type' (from toConfig()); got ${describe(urlOrConfig)}`,
     );
   }
+  const open = checkOpenOptions(options);
   const module = await definitionFor(urlOrConfig).load();
   const config = typeof urlOrConfig === 'string' ? module.configFromUrl(urlOrConfig) : urlOrConfig;
-  return module.openFromConfig(config);
+  return module.openFromConfig(config, open);
 }
 
 /** A store as layers accept it: a URL, a config from `toConfig()`, or an open backend. */
@@ -105,7 +133,7 @@ export function isBackend(input: unknown): input is Backend {
 
 /**
  * The one way every layer, adapter and the CLI accept a store: a URL or a config is
- * opened (and is then the caller's to close), an open backend is used as it is.
+ * opened with `options` (and is then the caller's to close), an open backend is used as it is.
  *
  * @example
  * ```ts
@@ -113,11 +141,11 @@ export function isBackend(input: unknown): input is Backend {
  * if (opened) await backend.close();
  * ```
  */
-export async function resolveStore(input: StoreInput): Promise<ResolvedStore> {
+export async function resolveStore(input: StoreInput, options?: OpenOptions): Promise<ResolvedStore> {
   if (isBackend(input)) return { backend: input, opened: false };
-  if (typeof input === 'string') return { backend: await openBackend(input), opened: true };
+  if (typeof input === 'string') return { backend: await openBackend(input, options), opened: true };
   if (isPlainObject(input) && typeof (input as BackendConfig).type === 'string') {
-    return { backend: await openBackend(input as BackendConfig), opened: true };
+    return { backend: await openBackend(input as BackendConfig, options), opened: true };
   }
   throw new OperationError(
     `A store must be a URL, a config with a 'type' (from toConfig()) or an open backend; got ${describe(input)}`,

@@ -8,6 +8,7 @@ import type {
   ListedEntry,
   ListOptions,
   Meta,
+  OpenOptions,
   PutManyEntry,
   PutOptions,
   StoredValue,
@@ -521,10 +522,19 @@ export function configFromUrl(url: string): BackendConfig {
   throw new OperationError(`A tiered store is opened from a config object, not a URL (${url})`);
 }
 
-/** Opens a tiered store from {@link TieredBackend.toConfig}'s output. */
-export async function openFromConfig(config: BackendConfig): Promise<TieredBackend> {
-  const primary = await openBackend(config.primary as unknown as BackendConfig);
-  const secondary = config.secondary ? await openBackend(config.secondary as unknown as BackendConfig) : undefined;
+/**
+ * Opens a tiered store from {@link TieredBackend.toConfig}'s output; `options` (such as
+ * `{ create: false }`) apply to the primary and the secondary. The cache is in memory.
+ */
+export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<TieredBackend> {
+  const primary = await openBackend(config.primary as unknown as BackendConfig, options);
+  let secondary: Backend | undefined;
+  try {
+    secondary = config.secondary ? await openBackend(config.secondary as unknown as BackendConfig, options) : undefined;
+  } catch (error) {
+    await primary.close().catch(() => undefined);
+    throw error;
+  }
   return new TieredBackend({ primary, secondary, cache: config.cache as unknown as CacheOptions | undefined });
 }
 

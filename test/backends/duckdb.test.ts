@@ -16,7 +16,7 @@ runConformanceSuite({
 describe('duckdb extras', () => {
   it('opens from a URL, keeps tables apart and stores injection strings verbatim', async () => {
     const dir = tempDir('duckdb-url');
-    const a = await openBackend(`duckdb://${dir}/x.duckdb?table=a`);
+    const a = await openBackend(`duckdb:///${dir}/x.duckdb?table=a`);
     expect(a.toConfig()).toEqual({ type: 'duckdb', path: `${dir}/x.duckdb`, table: 'a' });
     const nasty = "x'); DROP TABLE a; --";
     await a.put(nasty, bytes('1'), { attrs: { q: "' OR 1=1" } });

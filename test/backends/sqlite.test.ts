@@ -22,7 +22,7 @@ for (const { driver, skip } of await sqliteDrivers()) {
 describe('sqlite extras', () => {
   it('opens from relative, absolute and in-memory URLs', async () => {
     const dir = tempDir('sqlite-url');
-    const abs = await openBackend(`sqlite://${dir}/abs.sqlite?table=results`);
+    const abs = await openBackend(`sqlite:///${dir}/abs.sqlite?table=results`);
     expect(abs.toConfig()).toEqual({ type: 'sqlite', path: `${dir}/abs.sqlite`, table: 'results' });
     await abs.close();
     const mem = await openBackend('sqlite::memory:');

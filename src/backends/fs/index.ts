@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Dirent, mkdirSync } from 'node:fs';
+import { type Dirent, mkdirSync, statSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { matchesAttrs } from '../../core/attr-filter.ts';
@@ -12,12 +12,13 @@ import type {
   ListedEntry,
   ListOptions,
   Meta,
+  OpenOptions,
   PutManyEntry,
   PutOptions,
   StoredValue,
 } from '../../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
-import { ConnectionError, CorruptValueError, OperationError } from '../../core/errors.ts';
+import { ConnectionError, CorruptValueError, OperationError, StoreNotFoundError } from '../../core/errors.ts';
 import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '../../core/keys.ts';
 import { inParallel } from '../kit/in-parallel.ts';
 import { LockBusyError } from '../kit/lock-file.ts';
@@ -101,9 +102,21 @@ export class FsBackend extends BaseBackend {
     this.#locks = new FileLocks({ leaseMs: options.lockLeaseMs ?? 30_000, waitMs: options.lockTimeoutMs ?? 10_000 });
   }
 
-  /** Opens (and creates if needed) a store rooted at `options.root`. */
-  static async open(options: FsBackendOptions): Promise<FsBackend> {
+  /**
+   * Opens a store rooted at `options.root`, creating the folder if needed; with
+   * `{ create: false }` the folder must exist already (`StoreNotFoundError`).
+   */
+  static async open(options: FsBackendOptions, openOptions: OpenOptions = {}): Promise<FsBackend> {
     const backend = new FsBackend(options);
+    if (openOptions.create === false) {
+      if (!isFolder(backend.#root)) {
+        throw new StoreNotFoundError(
+          `There is no folder ${backend.#root}, and create is false (it opens existing stores only)`,
+          { backend: backend.label },
+        );
+      }
+      return backend;
+    }
     try {
       mkdirSync(backend.#root, { recursive: true });
     } catch (error) {
@@ -532,12 +545,23 @@ export function configFromUrl(url: string): BackendConfig {
   return { type: 'fs', root: resolve(path), fsync: fsync === null ? undefined : fsync !== 'false' };
 }
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Opens a filesystem store from its config. */
-export async function openFromConfig(config: BackendConfig): Promise<FsBackend> {
-  return FsBackend.open({
-    root: String(config.root),
-    fsync: config.fsync as boolean | undefined,
-    lockLeaseMs: config.lockLeaseMs as number | undefined,
-    lockTimeoutMs: config.lockTimeoutMs as number | undefined,
-  });
+export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<FsBackend> {
+  return FsBackend.open(
+    {
+      root: String(config.root),
+      fsync: config.fsync as boolean | undefined,
+      lockLeaseMs: config.lockLeaseMs as number | undefined,
+      lockTimeoutMs: config.lockTimeoutMs as number | undefined,
+    },
+    options,
+  );
 }

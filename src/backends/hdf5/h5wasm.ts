@@ -8,7 +8,8 @@ export type H5Module = typeof H5;
 
 /** Loads h5wasm, set to throw HDF5's errors (with HDF5's error stack) instead of printing them. */
 export async function loadH5(): Promise<H5Module> {
-  const imported = await loadDriver<H5Module & { default?: H5Module }>('h5wasm/node', 'hdf5');
+  // The package is h5wasm; its Node build is the module h5wasm/node.
+  const imported = await loadDriver<H5Module & { default?: H5Module }>('h5wasm/node', 'hdf5', 'h5wasm');
   const h5 = imported.default ?? imported;
   (await h5.ready).activate_throwing_error_handler();
   return h5;

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type * as H5 from 'h5wasm';
 import type {
@@ -9,12 +9,13 @@ import type {
   ListedEntry,
   ListOptions,
   Meta,
+  OpenOptions,
   PutManyEntry,
   PutOptions,
   StoredValue,
 } from '../../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../../core/backend-base.ts';
-import { ConnectionError, OperationError } from '../../core/errors.ts';
+import { ConnectionError, OperationError, StoreNotFoundError } from '../../core/errors.ts';
 import { compareKeyPaths, type KeyInput, prefixRange } from '../../core/keys.ts';
 import { makeMeta, verifyValue } from '../kit/meta.ts';
 import { listSorted, lowerBound } from '../kit/sorted-keys.ts';
@@ -81,24 +82,36 @@ export class Hdf5Backend extends BaseBackend {
   readonly #open: OpenFile;
   readonly #state: GroupState;
 
-  private constructor(path: string, group: string, open: OpenFile) {
+  private constructor(path: string, group: string, open: OpenFile, create: boolean) {
     super();
     this.#path = path;
     this.#group = group;
     this.#open = open;
     this.label = `hdf5:${path}#${group}`;
-    this.#state = this.#loadGroup();
+    this.#state = this.#loadGroup(create);
   }
 
-  /** Opens (and creates if needed) the file at `options.path`. */
-  static async open(options: Hdf5BackendOptions): Promise<Hdf5Backend> {
+  /**
+   * Opens the file at `options.path`, creating it and its group if needed; with
+   * `{ create: false }` both must exist already (`StoreNotFoundError`).
+   */
+  static async open(options: Hdf5BackendOptions, openOptions: OpenOptions = {}): Promise<Hdf5Backend> {
     const path = resolve(options.path);
     const group = options.group ?? DEFAULT_GROUP;
     const label = `hdf5:${path}#${group}`;
     checkGroupName(group, label);
+    const create = openOptions.create ?? true;
+    if (!create && !existsSync(path)) {
+      throw new StoreNotFoundError(
+        `There is no HDF5 file at ${path}, and create is false (it opens existing stores only)`,
+        {
+          backend: label,
+        },
+      );
+    }
     const open = await acquireFile(await loadH5(), path, label);
     try {
-      return new Hdf5Backend(path, group, open);
+      return new Hdf5Backend(path, group, open, create);
     } catch (error) {
       await releaseFile(path, open);
       throw error;
@@ -219,10 +232,16 @@ export class Hdf5Backend extends BaseBackend {
     await releaseFile(this.#path, this.#open);
   }
 
-  #loadGroup(): GroupState {
+  #loadGroup(create: boolean): GroupState {
     const existing = this.#open.groups.get(this.#group);
     if (existing) return existing;
     const file = this.#open.file;
+    if (!create && !file.keys().includes(this.#group)) {
+      throw new StoreNotFoundError(
+        `The HDF5 file has no group '${this.#group}', and create is false (it opens existing stores only)`,
+        { backend: this.label },
+      );
+    }
     let state: GroupState;
     try {
       if (!file.keys().includes(this.#group)) file.create_group(this.#group);
@@ -317,9 +336,9 @@ export function configFromUrl(url: string): BackendConfig {
 }
 
 /** Opens an HDF5 store from its config. */
-export async function openFromConfig(config: BackendConfig): Promise<Hdf5Backend> {
-  return Hdf5Backend.open({
-    path: String(config.path),
-    group: config.group === undefined ? undefined : String(config.group),
-  });
+export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<Hdf5Backend> {
+  return Hdf5Backend.open(
+    { path: String(config.path), group: config.group === undefined ? undefined : String(config.group) },
+    options,
+  );
 }

@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { OperationError } from '../../core/errors.ts';
 import { schemeOf } from '../../core/url.ts';
 
@@ -8,12 +9,23 @@ export interface LocalUrl {
   readonly params: URLSearchParams;
 }
 
+/** How the slashes after `scheme:` are read. */
+export interface LocalUrlStyle {
+  /**
+   * SQLAlchemy's convention, which OptiScope's documents use for `sqlite:` and `duckdb:`:
+   * `sqlite:///results.db` is relative, `sqlite:////abs/results.db` absolute and `sqlite://`
+   * in memory. Otherwise three slashes are absolute, as in `file:///abs/dir` (RFC 8089).
+   */
+  readonly sqlalchemy?: boolean | undefined;
+}
+
 /**
  * Parses URLs of local stores, which WHATWG `URL` mangles for relative paths:
- * `file:///abs/dir`, `file:./rel/dir`, `sqlite:///abs.sqlite`, `sqlite:./rel.sqlite`,
- * `sqlite::memory:`; a query string (`?table=x`) may follow.
+ * `file:///abs/dir`, `file:./rel/dir`, `sqlite:///rel.sqlite` (with {@link LocalUrlStyle.sqlalchemy}),
+ * `sqlite:./rel.sqlite`, `sqlite:/abs.sqlite`, `sqlite::memory:`; a query string
+ * (`?table=x`) may follow. A leading `~` is the home folder (`~user` is refused).
  */
-export function parseLocalUrl(url: string): LocalUrl {
+export function parseLocalUrl(url: string, style: LocalUrlStyle = {}): LocalUrl {
   const scheme = schemeOf(url);
   let rest = url.slice(scheme.length + 1);
   const q = rest.indexOf('?');
@@ -26,8 +38,27 @@ export function parseLocalUrl(url: string): LocalUrl {
       throw new OperationError(`A ${scheme} URL names a local path, not a host ('${host}'): ${url}`);
     }
     rest = slash < 0 ? '' : rest.slice(slash);
+    // SQLAlchemy: the slash that ends the (empty) host is not part of the path.
+    if (style.sqlalchemy) rest = rest.slice(1);
   }
-  return { scheme, path: decodeURIComponent(rest), params };
+  return { scheme, path: expandHome(decodeURIComponent(rest), url), params };
+}
+
+// `~` is expanded as a shell would; left alone, it would become a folder named `~`.
+function expandHome(path: string, url: string): string {
+  if (!path.startsWith('~')) return path;
+  if (path === '~' || path.startsWith('~/')) return homedir() + path.slice(1);
+  throw new OperationError(`A store URL can start its path with ~/ (your home folder), not ~name: ${url}`);
+}
+
+/**
+ * The driver SQLAlchemy users append to a scheme (`postgresql+psycopg2://`, `mysql+pymysql://`,
+ * `sqlite+pysqlite:///`), or `undefined`. stowage has one driver per engine and ignores it.
+ */
+export function driverSuffixOf(url: string): string | undefined {
+  const scheme = schemeOf(url);
+  const plus = scheme.indexOf('+');
+  return plus < 0 ? undefined : scheme.slice(plus + 1);
 }
 
 /** Reads an integer query parameter, or `undefined` when absent. */

@@ -52,6 +52,8 @@ export interface SqlDialect {
   placeholder(n: number): string;
   /** The `CREATE TABLE IF NOT EXISTS` statement of a table. */
   createTable(table: string): string;
+  /** A query of the column names (as `name`) of a table; no rows when it does not exist. */
+  tableColumns(table: string): { readonly sql: string; readonly params: readonly unknown[] };
   /** Appended to an INSERT of every column to make it an upsert that keeps `created_at`. */
   readonly upsertClause: string;
   /**

@@ -1,14 +1,15 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type * as Duck from '@duckdb/node-api';
-import type { BackendConfig, Capabilities } from '../../core/backend.ts';
+import type { BackendConfig, Capabilities, OpenOptions } from '../../core/backend.ts';
 import { OperationError } from '../../core/errors.ts';
+import type { JsonObject } from '../../core/json.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
 import { loadDriver } from '../kit/load-driver.ts';
 import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
 import { SerialQueue } from '../kit/serial-queue.ts';
-import { parseLocalUrl } from '../kit/store-url.ts';
+import { driverSuffixOf, parseLocalUrl } from '../kit/store-url.ts';
 import {
   NUMBERED_HOOKS,
   SQL_CAPABILITIES,
@@ -18,9 +19,10 @@ import {
   TEXT_KEY_HOOKS,
 } from './dialect.ts';
 import { echoingRunner, type SqlEcho } from './echo.ts';
-import { openFailure } from './open-failure.ts';
+import { missingDatabase, openFailure } from './open-failure.ts';
 import { SqlBackend } from './sql-backend.ts';
 import { createTableSql } from './statements.ts';
+import { prepareTable } from './table-check.ts';
 
 /** Options of {@link DuckdbBackend}. */
 export interface DuckdbBackendOptions {
@@ -30,9 +32,11 @@ export interface DuckdbBackendOptions {
   table?: string | undefined;
   /** Log each SQL statement (never its parameters) with this function, or to stderr when `true`. */
   echo?: SqlEcho;
+  /** The driver a SQLAlchemy URL named (`duckdb+x:///`), ignored: `info()` notes it. Not kept by `toConfig()`. */
+  urlDriver?: string | undefined;
 }
 
-const OPTIONS = ['path', 'table', 'echo'];
+const OPTIONS = ['path', 'table', 'echo', 'urlDriver'];
 
 // DuckDB lets one process open a database file for writing, so "multi-process" is false
 // and conditional writes are atomic because this process's one connection runs them in order.
@@ -56,6 +60,10 @@ function duckdbDialect(duck: typeof Duck): SqlDialect {
         json: 'JSON',
         blob: 'BLOB',
       }),
+    tableColumns: (table) => ({
+      sql: 'SELECT column_name AS name FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = current_schema() AND table_name = $1',
+      params: [table],
+    }),
     ignoreDuplicateClause: ' ON CONFLICT (key) DO NOTHING',
     isDuplicateKey: (error) =>
       /Duplicate key|PRIMARY KEY or UNIQUE constraint/i.test(String((error as Error)?.message)),
@@ -110,24 +118,33 @@ function connectionRunner(instance: Duck.DuckDBInstance, conn: Duck.DuckDBConnec
  * ```
  */
 export class DuckdbBackend extends SqlBackend {
-  /** Opens (and creates if needed) a DuckDB store. */
-  static async open(options: DuckdbBackendOptions): Promise<DuckdbBackend> {
+  /**
+   * Opens a DuckDB store, creating the file and its table if needed; with
+   * `{ create: false }` both must exist already (`StoreNotFoundError`), and nothing is created.
+   */
+  static async open(options: DuckdbBackendOptions, openOptions: OpenOptions = {}): Promise<DuckdbBackend> {
     checkKnownOptions(options as unknown as Record<string, unknown>, OPTIONS, 'duckdb');
     const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'duckdb');
+    const create = openOptions.create ?? true;
     const path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
-    const duck = await loadDriver<typeof Duck>('@duckdb/node-api', 'duckdb');
     const label = `duckdb:${path}${table === 'stowage' ? '' : `?table=${table}`}`;
+    if (!create && (path === ':memory:' || !existsSync(path))) throw missingDatabase('DuckDB', label, path);
+    const duck = await loadDriver<typeof Duck>('@duckdb/node-api', 'duckdb');
     const dialect = duckdbDialect(duck);
-    let runner: SqlRunner;
+    let runner: SqlRunner | undefined;
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       const instance = await duck.DuckDBInstance.create(path, INSTANCE_OPTIONS);
       const conn = await instance.connect();
       runner = echoingRunner(connectionRunner(instance, conn), options.echo, label);
-      await runner.run(dialect.createTable(table), []);
+      await prepareTable(runner, dialect, { table, create, label });
     } catch (error) {
-      throw openFailure('DuckDB', label, error);
+      await runner?.close().catch(() => undefined);
+      throw openFailure('DuckDB', label, error, path);
     }
+    const details: JsonObject = {};
+    if (options.urlDriver)
+      details.note = `the URL's driver '+${options.urlDriver}' is ignored: stowage uses @duckdb/node-api`;
     return new DuckdbBackend({
       dialect,
       runner,
@@ -135,27 +152,33 @@ export class DuckdbBackend extends SqlBackend {
       label,
       location: path,
       config: { type: 'duckdb', path, table, echo: options.echo === true ? true : undefined },
-      details: {},
+      details,
     });
   }
 }
 
-/** Parses `duckdb:///abs/path.duckdb`, `duckdb:./rel.duckdb` or `duckdb::memory:`, with `?table=&echo=true`. */
+/**
+ * Parses DuckDB URLs as SQLAlchemy (duckdb_engine) writes them: `duckdb:///rel.duckdb`
+ * (relative), `duckdb:////abs.duckdb` (absolute), `duckdb:///:memory:`; also
+ * `duckdb:./rel.duckdb`, `duckdb:/abs.duckdb`, `duckdb:~/in-home.duckdb` and
+ * `duckdb::memory:`, with `?table=&echo=true`.
+ */
 export function configFromUrl(url: string): BackendConfig {
-  const { path, params } = parseLocalUrl(url);
-  if (path === '') throw new OperationError(`A duckdb URL needs a path: ${url}`);
+  const { path, params } = parseLocalUrl(url, { sqlalchemy: true });
   checkKnownParams(params, ['table', 'echo'], 'duckdb');
+  const memory = path === '' || path === ':memory:';
   return {
     type: 'duckdb',
-    path: path === ':memory:' ? ':memory:' : resolve(path),
+    path: memory ? ':memory:' : resolve(path),
     table: params.get('table') ?? undefined,
     echo: params.get('echo') === 'true' ? true : undefined,
+    urlDriver: driverSuffixOf(url),
   };
 }
 
 /** Opens a DuckDB store from its config. */
-export async function openFromConfig(config: BackendConfig): Promise<DuckdbBackend> {
+export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<DuckdbBackend> {
   // open() checks every option, so the config passes through as it is.
-  const { type: _type, ...options } = config;
-  return DuckdbBackend.open(options as unknown as DuckdbBackendOptions);
+  const { type: _type, ...rest } = config;
+  return DuckdbBackend.open(rest as unknown as DuckdbBackendOptions, options);
 }

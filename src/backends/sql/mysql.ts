@@ -1,6 +1,7 @@
 import type * as MySql from 'mysql2/promise';
-import type { BackendConfig, Capabilities } from '../../core/backend.ts';
+import type { BackendConfig, Capabilities, OpenOptions } from '../../core/backend.ts';
 import { CapacityError } from '../../core/errors.ts';
+import { BusyHold } from '../kit/busy-hold.ts';
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
 import { loadDriver } from '../kit/load-driver.ts';
 import { SQL_CAPABILITIES, type SqlDialect, type SqlRow } from './dialect.ts';
@@ -9,6 +10,7 @@ import { type DriverPool, poolRunner } from './pool-runner.ts';
 import { plainBytes } from './rows.ts';
 import {
   type SqlServerOptions,
+  serverDetails,
   serverTarget,
   sqlServerConfig,
   sqlServerConfigFromUrl,
@@ -16,6 +18,7 @@ import {
 } from './server-options.ts';
 import { SqlBackend } from './sql-backend.ts';
 import { createTableSql } from './statements.ts';
+import { prepareTable } from './table-check.ts';
 
 /** Options of {@link MysqlBackend}. */
 export type MysqlBackendOptions = SqlServerOptions;
@@ -53,6 +56,10 @@ function mysqlDialect(secrets: readonly (string | undefined)[], address: string)
         blob: 'LONGBLOB',
         suffix: ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
       }),
+    tableColumns: (table) => ({
+      sql: 'SELECT COLUMN_NAME AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?',
+      params: [table],
+    }),
     upsertClause: `ON DUPLICATE KEY UPDATE ${['etag', 'size', 'checksum', 'modified_at', 'attrs', 'value']
       .map((c) => `${c} = VALUES(${c})`)
       .join(', ')}`,
@@ -90,20 +97,38 @@ function mysqlDialect(secrets: readonly (string | undefined)[], address: string)
 // parameters, as some (BEGIN) cannot be prepared.
 const MAX_PREPARED_PARAMS = 16;
 
-function mysqlPool(pool: MySql.Pool): DriverPool<MySql.Pool | MySql.PoolConnection> {
+// mysql2 has no exit-on-idle option: its sockets are unref'd as they open, and `hold`
+// keeps the process alive from the start of each statement (or the taking of a
+// connection for a transaction) until it is done.
+function mysqlPool(pool: MySql.Pool, hold: BusyHold): DriverPool<MySql.Pool | MySql.PoolConnection> {
+  pool.on('connection', (connection) => {
+    (connection as unknown as { stream?: { unref?: () => void } }).stream?.unref?.();
+  });
   return {
     any: pool,
-    exec: async (conn, sql, params) => {
-      const prepared = params.length > 0 && params.length <= MAX_PREPARED_PARAMS;
-      const [result] = prepared
-        ? await conn.execute(sql, params as MySql.ExecuteValues)
-        : await conn.query(sql, params as unknown[]);
-      return Array.isArray(result)
-        ? { rows: result as SqlRow[], changes: 0 }
-        : { rows: [], changes: (result as MySql.ResultSetHeader).affectedRows };
+    exec: (conn, sql, params) =>
+      hold.around(async () => {
+        const prepared = params.length > 0 && params.length <= MAX_PREPARED_PARAMS;
+        const [result] = prepared
+          ? await conn.execute(sql, params as MySql.ExecuteValues)
+          : await conn.query(sql, params as unknown[]);
+        return Array.isArray(result)
+          ? { rows: result as SqlRow[], changes: 0 }
+          : { rows: [], changes: (result as MySql.ResultSetHeader).affectedRows };
+      }),
+    acquire: async () => {
+      hold.enter();
+      try {
+        return await pool.getConnection();
+      } catch (error) {
+        hold.exit();
+        throw error;
+      }
     },
-    acquire: () => pool.getConnection(),
-    release: (conn) => (conn as MySql.PoolConnection).release(),
+    release: (conn) => {
+      (conn as MySql.PoolConnection).release();
+      hold.exit();
+    },
     end: () => pool.end(),
   };
 }
@@ -121,8 +146,11 @@ function mysqlPool(pool: MySql.Pool): DriverPool<MySql.Pool | MySql.PoolConnecti
  * ```
  */
 export class MysqlBackend extends SqlBackend {
-  /** Connects, and creates the table on first use. */
-  static async open(options: MysqlBackendOptions): Promise<MysqlBackend> {
+  /**
+   * Connects, and creates the table on first use; with `{ create: false }` the table must
+   * exist already (`StoreNotFoundError`). Idle connections never keep the process alive.
+   */
+  static async open(options: MysqlBackendOptions, openOptions: OpenOptions = {}): Promise<MysqlBackend> {
     const { options: full, password, label, address } = serverTarget('mysql', options, 3306);
     const table = full.table;
     const mysql = await loadDriver<{ default: typeof MySql }>('mysql2/promise', 'mysql');
@@ -138,10 +166,10 @@ export class MysqlBackend extends SqlBackend {
       supportBigNumbers: true,
     });
     const dialect = mysqlDialect([password], address);
-    const runner = echoingRunner(poolRunner(mysqlPool(pool)), full.echo, label);
+    const runner = echoingRunner(poolRunner(mysqlPool(pool, new BusyHold())), full.echo, label);
     let packet: number;
     try {
-      await runner.run(dialect.createTable(table), []);
+      await prepareTable(runner, dialect, { table, create: openOptions.create ?? true, label });
       const rows = await runner.all('SELECT @@max_allowed_packet AS packet', []);
       packet = Number(rows[0]?.packet ?? 16 * 1024 * 1024);
     } catch (error) {
@@ -155,7 +183,7 @@ export class MysqlBackend extends SqlBackend {
       label,
       location: label,
       config: sqlServerConfig('mysql', full),
-      details: { poolSize: full.poolSize ?? 5, maxAllowedPacket: packet },
+      details: { ...serverDetails(full, 'mysql2'), maxAllowedPacket: packet },
       capabilities: { maxValueBytes: packet - PACKET_OVERHEAD },
     });
   }
@@ -167,6 +195,6 @@ export function configFromUrl(url: string): BackendConfig {
 }
 
 /** Opens a store from its config. */
-export async function openFromConfig(config: BackendConfig): Promise<MysqlBackend> {
-  return MysqlBackend.open(sqlServerOptionsFromConfig(config));
+export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<MysqlBackend> {
+  return MysqlBackend.open(sqlServerOptionsFromConfig(config), options);
 }

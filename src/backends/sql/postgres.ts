@@ -1,5 +1,5 @@
 import type * as Pg from 'pg';
-import type { BackendConfig, Capabilities } from '../../core/backend.ts';
+import type { BackendConfig, Capabilities, OpenOptions } from '../../core/backend.ts';
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
 import { loadDriver } from '../kit/load-driver.ts';
 import { NUMBERED_HOOKS, SQL_CAPABILITIES, type SqlDialect, type SqlRow, TEXT_KEY_HOOKS } from './dialect.ts';
@@ -7,6 +7,7 @@ import { echoingRunner } from './echo.ts';
 import { type DriverPool, poolRunner } from './pool-runner.ts';
 import {
   type SqlServerOptions,
+  serverDetails,
   serverTarget,
   sqlServerConfig,
   sqlServerConfigFromUrl,
@@ -14,6 +15,7 @@ import {
 } from './server-options.ts';
 import { SqlBackend } from './sql-backend.ts';
 import { createTableSql } from './statements.ts';
+import { prepareTable } from './table-check.ts';
 
 /** Options of {@link PostgresBackend}. */
 export type PostgresBackendOptions = SqlServerOptions;
@@ -45,6 +47,10 @@ function postgresDialect(secrets: readonly (string | undefined)[], address: stri
         json: 'JSONB',
         blob: 'BYTEA',
       }),
+    tableColumns: (table) => ({
+      sql: 'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1',
+      params: [table],
+    }),
     ignoreDuplicateClause: ' ON CONFLICT (key) DO NOTHING',
     isDuplicateKey: (error) => (error as { code?: string } | null)?.code === '23505',
     attrFilter: (where, bind) => `attrs @> ${bind(JSON.stringify(where))}::jsonb`,
@@ -78,8 +84,11 @@ function pgPool(pool: Pg.Pool): DriverPool<Pg.Pool | Pg.PoolClient> {
  * ```
  */
 export class PostgresBackend extends SqlBackend {
-  /** Connects, and creates the table on first use. */
-  static async open(options: PostgresBackendOptions): Promise<PostgresBackend> {
+  /**
+   * Connects, and creates the table on first use; with `{ create: false }` the table must
+   * exist already (`StoreNotFoundError`). Idle connections never keep the process alive.
+   */
+  static async open(options: PostgresBackendOptions, openOptions: OpenOptions = {}): Promise<PostgresBackend> {
     const { options: full, password, label, address } = serverTarget('postgres', options, 5432);
     const table = full.table;
     const pg = await loadDriver<{ default: typeof Pg }>('pg', 'postgres');
@@ -91,19 +100,19 @@ export class PostgresBackend extends SqlBackend {
       database: full.database,
       max: full.poolSize ?? 5,
       connectionTimeoutMillis: full.connectTimeoutMs ?? 5000,
+      // A script that forgets close() exits once its queries are done, instead of
+      // waiting for the idle connections to time out.
+      allowExitOnIdle: true,
     });
     // An idle client losing its connection (server restart) must not crash the process.
     pool.on('error', () => undefined);
     const dialect = postgresDialect([password], address);
     const runner = echoingRunner(poolRunner(pgPool(pool)), full.echo, label);
     try {
-      await runner.run(dialect.createTable(table), []);
+      await prepareTable(runner, dialect, { table, create: openOptions.create ?? true, label });
     } catch (error) {
-      // Two processes creating the same table at once: the loser sees a duplicate type.
-      if (!/already exists|duplicate key/.test(String((error as Error).message))) {
-        await pool.end().catch(() => undefined);
-        throw dialect.classify(error, { what: 'open', write: true, backend: label });
-      }
+      await pool.end().catch(() => undefined);
+      throw dialect.classify(error, { what: 'open', write: true, backend: label });
     }
     return new PostgresBackend({
       dialect,
@@ -112,7 +121,7 @@ export class PostgresBackend extends SqlBackend {
       label,
       location: label,
       config: sqlServerConfig('postgres', full),
-      details: { poolSize: full.poolSize ?? 5 },
+      details: serverDetails(full, 'pg'),
     });
   }
 }
@@ -123,6 +132,6 @@ export function configFromUrl(url: string): BackendConfig {
 }
 
 /** Opens a store from its config. */
-export async function openFromConfig(config: BackendConfig): Promise<PostgresBackend> {
-  return PostgresBackend.open(sqlServerOptionsFromConfig(config));
+export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<PostgresBackend> {
+  return PostgresBackend.open(sqlServerOptionsFromConfig(config), options);
 }

@@ -1,7 +1,8 @@
 import type { BackendConfig } from '../../core/backend.ts';
+import type { JsonObject } from '../../core/json.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
 import { checkKnownOptions, checkKnownParams, passwordFrom } from '../kit/options.ts';
-import { intParam } from '../kit/store-url.ts';
+import { driverSuffixOf, intParam } from '../kit/store-url.ts';
 
 /** Connection options shared by the PostgreSQL and MySQL backends. */
 export interface SqlServerOptions {
@@ -21,6 +22,11 @@ export interface SqlServerOptions {
   connectTimeoutMs?: number | undefined;
   /** Log each SQL statement (never its parameters) with this function, or to stderr when `true`. */
   echo?: boolean | ((sql: string) => void) | undefined;
+  /**
+   * The driver a SQLAlchemy URL named (`postgresql+psycopg2://`, `mysql+pymysql://`),
+   * ignored: `info()` notes it. Not kept by `toConfig()`.
+   */
+  urlDriver?: string | undefined;
 }
 
 /** Option names of {@link SqlServerOptions}, for configs and URL parameters. */
@@ -35,11 +41,15 @@ export const SQL_SERVER_OPTIONS = [
   'poolSize',
   'connectTimeoutMs',
   'echo',
+  'urlDriver',
 ] as const;
 
 const URL_PARAMS = ['table', 'poolSize', 'connectTimeoutMs', 'echo', 'passwordEnv'];
 
-/** Parses `scheme://user:pass@host:port/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
+/**
+ * Parses `scheme://user:pass@host:port/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`;
+ * a SQLAlchemy driver after the scheme (`postgresql+psycopg2://`) is ignored, and noted in `info()`.
+ */
 export function sqlServerConfigFromUrl(type: string, url: string, defaultPort: number): BackendConfig {
   const u = new URL(url);
   const params = u.searchParams;
@@ -55,6 +65,7 @@ export function sqlServerConfigFromUrl(type: string, url: string, defaultPort: n
     connectTimeoutMs: intParam(params, 'connectTimeoutMs'),
     echo: params.get('echo') === 'true' ? true : undefined,
     passwordEnv: params.get('passwordEnv') ?? undefined,
+    urlDriver: driverSuffixOf(url),
     // Kept out of toConfig(); only used to open this one connection.
     password: u.password ? decodeURIComponent(u.password) : undefined,
   };
@@ -74,7 +85,15 @@ export function sqlServerOptionsFromConfig(config: BackendConfig): SqlServerOpti
     poolSize: config.poolSize as number | undefined,
     connectTimeoutMs: config.connectTimeoutMs as number | undefined,
     echo: config.echo as boolean | undefined,
+    urlDriver: config.urlDriver as string | undefined,
   };
+}
+
+/** `info()` details of a server store: its pool size, and the note of an ignored URL driver. */
+export function serverDetails(options: SqlServerOptions, driver: string): JsonObject {
+  const details: JsonObject = { poolSize: options.poolSize ?? 5 };
+  if (options.urlDriver) details.note = `the URL's driver '+${options.urlDriver}' is ignored: stowage uses ${driver}`;
+  return details;
 }
 
 /** The config of a store opened with `options` (never the password). */

@@ -1,14 +1,15 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { AttrFilter, BackendConfig, Capabilities } from '../../core/backend.ts';
+import type { AttrFilter, BackendConfig, Capabilities, OpenOptions } from '../../core/backend.ts';
 import { CapacityError, ConnectionError, CorruptValueError, OperationError } from '../../core/errors.ts';
+import type { JsonObject } from '../../core/json.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
 import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
-import { intParam, parseLocalUrl } from '../kit/store-url.ts';
+import { driverSuffixOf, intParam, parseLocalUrl } from '../kit/store-url.ts';
 import { SQL_CAPABILITIES, type SqlDialect, type SqlRow, type SqlRunner, TEXT_KEY_HOOKS } from './dialect.ts';
 import { echoingRunner, type SqlEcho } from './echo.ts';
-import { openFailure } from './open-failure.ts';
+import { missingDatabase, openFailure } from './open-failure.ts';
 import { SqlBackend } from './sql-backend.ts';
 import {
   openSqliteFile,
@@ -18,6 +19,7 @@ import {
   sqliteCode,
 } from './sqlite-driver.ts';
 import { createTableSql } from './statements.ts';
+import { prepareTable } from './table-check.ts';
 
 /** Options of {@link SqliteBackend}. */
 export interface SqliteBackendOptions {
@@ -34,9 +36,14 @@ export interface SqliteBackendOptions {
   driver?: SqliteDriverName | undefined;
   /** Log each SQL statement (never its parameters) with this function, or to stderr when `true`. */
   echo?: SqlEcho;
+  /**
+   * The driver a SQLAlchemy URL named (`sqlite+pysqlite:///`), ignored: `info()` notes it.
+   * Not kept by `toConfig()`.
+   */
+  urlDriver?: string | undefined;
 }
 
-const OPTIONS = ['path', 'table', 'busyTimeoutMs', 'driver', 'echo'];
+const OPTIONS = ['path', 'table', 'busyTimeoutMs', 'driver', 'echo', 'urlDriver'];
 const DRIVERS: readonly SqliteDriverName[] = ['node', 'better-sqlite3'];
 
 // SQLITE_MAX_LENGTH of both drivers' builds.
@@ -72,6 +79,7 @@ function sqliteDialect(): SqlDialect {
         json: 'TEXT',
         blob: 'BLOB',
       }),
+    tableColumns: (table) => ({ sql: 'SELECT name FROM pragma_table_info(?)', params: [table] }),
     ignoreDuplicateClause: ' ON CONFLICT(key) DO NOTHING',
     isDuplicateKey: (error) => sqliteCode(error).startsWith('SQLITE_CONSTRAINT'),
     // substr counts characters, not UTF-16 units.
@@ -176,8 +184,11 @@ function handleRunner(db: SqliteHandle): SqlRunner {
  * ```
  */
 export class SqliteBackend extends SqlBackend {
-  /** Opens (and creates if needed) a SQLite store. */
-  static async open(options: SqliteBackendOptions): Promise<SqliteBackend> {
+  /**
+   * Opens a SQLite store, creating the file and its table if needed; with
+   * `{ create: false }` both must exist already (`StoreNotFoundError`), and nothing is created.
+   */
+  static async open(options: SqliteBackendOptions, openOptions: OpenOptions = {}): Promise<SqliteBackend> {
     checkKnownOptions(options as unknown as Record<string, unknown>, OPTIONS, 'sqlite');
     const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'sqlite');
     if (options.driver !== undefined && !DRIVERS.includes(options.driver)) {
@@ -185,21 +196,28 @@ export class SqliteBackend extends SqlBackend {
         backend: 'sqlite',
       });
     }
+    const create = openOptions.create ?? true;
     const path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
     const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
     const label = `sqlite:${path}${table === 'stowage' ? '' : `?table=${table}`}`;
+    if (!create && (path === ':memory:' || !existsSync(path))) throw missingDatabase('SQLite', label, path);
     const dialect = sqliteDialect();
-    let db: SqliteHandle;
+    let db: SqliteHandle | undefined;
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       db = await openSqliteFile(path, options.driver);
       db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+      // The table is checked before WAL is switched on, so a file that is not ours is left as it was.
+      await prepareTable(handleRunner(db), dialect, { table, create, label });
       db.exec('PRAGMA journal_mode = WAL');
       db.exec('PRAGMA synchronous = NORMAL');
-      db.exec(dialect.createTable(table));
     } catch (error) {
-      throw openFailure('SQLite', label, error);
+      db?.close();
+      throw openFailure('SQLite', label, error, path);
     }
+    const details: JsonObject = { journalMode: 'wal', driver: db.driver };
+    if (options.urlDriver)
+      details.note = `the URL's driver '+${options.urlDriver}' is ignored: stowage uses ${db.driver}`;
     return new SqliteBackend({
       dialect,
       runner: echoingRunner(handleRunner(db), options.echo, label),
@@ -214,29 +232,36 @@ export class SqliteBackend extends SqlBackend {
         driver: options.driver,
         echo: options.echo === true ? true : undefined,
       },
-      details: { journalMode: 'wal', driver: db.driver },
+      details,
     });
   }
 }
 
-/** Parses `sqlite:///abs/path.sqlite`, `sqlite:./rel.sqlite` or `sqlite::memory:`, with `?table=&driver=&busyTimeoutMs=&echo=true`. */
+/**
+ * Parses SQLite URLs as SQLAlchemy writes them: `sqlite:///rel.sqlite` (relative),
+ * `sqlite:////abs.sqlite` (absolute), `sqlite://` or `sqlite:///:memory:` (in memory);
+ * also `sqlite:./rel.sqlite`, `sqlite:/abs.sqlite`, `sqlite:~/in-home.sqlite` and
+ * `sqlite::memory:`, with `?table=&driver=&busyTimeoutMs=&echo=true`. A SQLAlchemy driver
+ * (`sqlite+pysqlite:`) is ignored, and noted in `info()`.
+ */
 export function configFromUrl(url: string): BackendConfig {
-  const { path, params } = parseLocalUrl(url);
-  if (path === '') throw new OperationError(`A sqlite URL needs a path: ${url}`);
+  const { path, params } = parseLocalUrl(url, { sqlalchemy: true });
   checkKnownParams(params, ['table', 'busyTimeoutMs', 'driver', 'echo'], 'sqlite');
+  const memory = path === '' || path === ':memory:';
   return {
     type: 'sqlite',
-    path: path === ':memory:' ? ':memory:' : resolve(path),
+    path: memory ? ':memory:' : resolve(path),
     table: params.get('table') ?? undefined,
     busyTimeoutMs: intParam(params, 'busyTimeoutMs'),
     driver: params.get('driver') ?? undefined,
     echo: params.get('echo') === 'true' ? true : undefined,
+    urlDriver: driverSuffixOf(url),
   };
 }
 
 /** Opens a SQLite store from its config. */
-export async function openFromConfig(config: BackendConfig): Promise<SqliteBackend> {
+export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<SqliteBackend> {
   // open() checks every option, so the config passes through as it is.
-  const { type: _type, ...options } = config;
-  return SqliteBackend.open(options as unknown as SqliteBackendOptions);
+  const { type: _type, ...rest } = config;
+  return SqliteBackend.open(rest as unknown as SqliteBackendOptions, options);
 }

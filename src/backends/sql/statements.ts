@@ -2,6 +2,9 @@ import type { SqlDialect } from './dialect.ts';
 
 const COLUMNS = ['etag', 'size', 'checksum', 'created_at', 'modified_at', 'attrs', 'value'] as const;
 
+/** The columns of a stowage table besides its key column. */
+export const TABLE_COLUMNS: readonly string[] = COLUMNS;
+
 /** Every statement text of a table, built once per store so no call builds SQL. */
 export interface SqlStatements {
   readonly table: string;

@@ -1,4 +1,4 @@
-import { addExtension, Packr } from 'msgpackr';
+import { addExtension, C1, Packr } from 'msgpackr';
 import { isPlainObject } from '../json.ts';
 import { onClassRegistered, registrationNamed, registrationOf, unregisteredClassError } from './class-registry.ts';
 import type { Codec } from './codec.ts';
@@ -98,6 +98,28 @@ export const msgpackCodec: Codec = {
     return packr.pack(tagMaps(value));
   },
   decode(bytes) {
-    return packr.unpack(bytes);
+    const value = packr.unpack(bytes);
+    // msgpackr returns a marker object for 0xc1, a byte MessagePack never uses, instead of
+    // failing; such bytes are not a value. Only a message holding the byte can hold one.
+    if (bytes.indexOf(0xc1) >= 0 && holdsNeverUsed(value, 0)) {
+      throw new TypeError('the bytes hold 0xc1, which MessagePack never uses');
+    }
+    return value;
   },
 };
+
+function holdsNeverUsed(value: unknown, depth: number): boolean {
+  if (value === C1) return true;
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || depth > 256) return false;
+  if (Array.isArray(value)) return value.some((item) => holdsNeverUsed(item, depth + 1));
+  if (value instanceof Map) {
+    for (const [k, v] of value) if (holdsNeverUsed(k, depth + 1) || holdsNeverUsed(v, depth + 1)) return true;
+    return false;
+  }
+  if (value instanceof Set) {
+    for (const item of value) if (holdsNeverUsed(item, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) if (holdsNeverUsed((value as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
+}
