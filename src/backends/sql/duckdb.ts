@@ -2,7 +2,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type * as Duck from '@duckdb/node-api';
 import type { BackendConfig, Capabilities, OpenOptions } from '../../core/backend.ts';
-import { OperationError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
@@ -107,6 +106,20 @@ function connectionRunner(instance: Duck.DuckDBInstance, conn: Duck.DuckDBConnec
   };
 }
 
+// DuckDB's own advice ("INSTALL sqlite") cannot be followed through stowage, which keeps
+// extension downloads off; say what the file probably is instead.
+function extensionAdvice(error: unknown, path: string): unknown {
+  const message = String((error as Error)?.message);
+  if (!/Extension .* not found/i.test(message)) return error;
+  const sqlite = /sqlite_scanner|"sqlite"/.test(message);
+  return new Error(
+    sqlite
+      ? `${path} is a SQLite database, not a DuckDB one; open it with sqlite:${path} (stowage never lets DuckDB download its sqlite extension)`
+      : `DuckDB needs an extension to open ${path}, and stowage never lets DuckDB download code at run time (${message.split('\n')[0]})`,
+    { cause: error },
+  );
+}
+
 /**
  * DuckDB through `@duckdb/node-api`: the columnar engine the seeds' DatabaseStorage
  * supports, handy when results are later analysed with SQL. One table, keys ordered
@@ -140,7 +153,7 @@ export class DuckdbBackend extends SqlBackend {
       await prepareTable(runner, dialect, { table, create, label });
     } catch (error) {
       await runner?.close().catch(() => undefined);
-      throw openFailure('DuckDB', label, error, path);
+      throw openFailure('DuckDB', label, extensionAdvice(error, path), path);
     }
     const details: JsonObject = {};
     if (options.urlDriver)
