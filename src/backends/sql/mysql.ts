@@ -8,6 +8,7 @@ import { echoingRunner } from './echo.ts';
 import { type DriverPool, poolRunner } from './pool-runner.ts';
 import { plainBytes } from './rows.ts';
 import {
+  poolLimits,
   type SqlServerOptions,
   serverTarget,
   sqlServerConfig,
@@ -126,13 +127,16 @@ export class MysqlBackend extends SqlBackend {
     const { options: full, password, label, address } = serverTarget('mysql', options, 3306);
     const table = full.table;
     const mysql = await loadDriver<{ default: typeof MySql }>('mysql2/promise', 'mysql');
+    const limits = poolLimits('mysql', full);
     const pool = mysql.default.createPool({
       host: full.host,
       port: full.port,
       user: full.user,
       password,
       database: full.database,
-      connectionLimit: full.poolSize ?? 5,
+      // Connections beyond maxIdle are closed after idling: the overflow.
+      connectionLimit: limits.max,
+      maxIdle: limits.keep,
       connectTimeout: full.connectTimeoutMs ?? 5000,
       charset: 'utf8mb4',
       supportBigNumbers: true,
