@@ -4,6 +4,7 @@ import { OperationError } from '../core/errors.ts';
 import type { JsonObject, JsonPrimitive, JsonValue } from '../core/json.ts';
 import { type Key, type KeyInput, parseKey, parsePrefix } from '../core/keys.ts';
 import { rejectUnknownOptions } from '../core/known-options.ts';
+import { markStoreObject } from '../core/store-object.ts';
 import { digestOf, packTuple, sha256Hex } from './digest.ts';
 import { DigestIndex } from './digest-prefix.ts';
 
@@ -227,6 +228,8 @@ export class CallStore {
     return this.#upgraded;
   }
 }
+
+markStoreObject(CallStore);
 
 function isPrimitive(value: JsonValue | undefined): value is JsonPrimitive {
   return value === null || (typeof value !== 'object' && value !== undefined);

@@ -7,7 +7,10 @@ import {
   SerializationError,
 } from '../core/errors.ts';
 import { type Key, type KeyInput, parsePrefix } from '../core/keys.ts';
+import { rejectUnknownOptions } from '../core/known-options.ts';
+import { markStoreObject } from '../core/store-object.ts';
 import { containerDigest, digestOf, leafBytes, packTuple, sha256Hex, unpackTuple } from './digest.ts';
+import { DigestIndex } from './digest-prefix.ts';
 import { type Child, type Children, CONTAINER_KINDS, type ContainerTag, kindOf, type NodeKind } from './node-kinds.ts';
 
 /** A stored node as read: a leaf's value, or a container's children. */
@@ -15,6 +18,7 @@ type ReadNode = { tag: 'L'; value: unknown } | ({ tag: ContainerTag } & Children
 
 /** Options of {@link ValueStore}. */
 export interface ValueStoreOptions {
+  /** Where the nodes live. */
   backend: Backend;
   /** Backend prefix (default `cas`). */
   prefix?: KeyInput | undefined;
@@ -32,7 +36,15 @@ export interface GcReport {
   dryRun: boolean;
 }
 
-const HEX = /^[0-9a-f]{1,64}$/;
+/** Options of {@link ValueStore.put}. */
+export interface ValuePutOptions {
+  /**
+   * Store the value under this key (a digest of your own, 64 lower-case hex characters,
+   * as fleche's `save(value, key=...)`) as well as under its own digest. `get`, `has`,
+   * `expand` and `delete` accept it like a digest; `gc` keeps what it names.
+   */
+  key?: string | undefined;
+}
 
 /**
  * Content-addressed values (fleche's ValueStorage with destructuring). A value is stored
@@ -47,14 +59,24 @@ const HEX = /^[0-9a-f]{1,64}$/;
  * ```
  */
 export class ValueStore {
+  /** The backend holding the nodes. */
   readonly backend: Backend;
   readonly #root: Key;
+  // Values saved under a key of the caller's: the key's entry holds the value's digest.
+  readonly #aliasRoot: Key;
+  readonly #digests: DigestIndex;
+  readonly #aliases: DigestIndex;
   readonly #threshold: number;
   readonly #destructure: boolean;
 
   constructor(options: ValueStoreOptions) {
+    rejectUnknownOptions(options, ['backend', 'prefix', 'inlineThreshold', 'destructure'], 'ValueStore');
     this.backend = options.backend;
-    this.#root = [...parsePrefix(options.prefix ?? 'cas', options.backend.label).segments, 'v'];
+    const base = parsePrefix(options.prefix ?? 'cas', options.backend.label).segments;
+    this.#root = [...base, 'v'];
+    this.#aliasRoot = [...base, 'keys'];
+    this.#digests = new DigestIndex(options.backend, this.#root, 'value');
+    this.#aliases = new DigestIndex(options.backend, this.#aliasRoot, 'value key');
     this.#threshold = options.inlineThreshold ?? 256;
     this.#destructure = options.destructure ?? true;
   }
@@ -71,8 +93,17 @@ export class ValueStore {
     }
   }
 
-  /** Stores a value; resolves its digest. Storing the same value again writes nothing new. */
-  async put(value: unknown): Promise<string> {
+  /**
+   * Stores a value; resolves its digest (or the `key` given). Storing the same value
+   * again writes nothing new.
+   */
+  async put(value: unknown, options: ValuePutOptions = {}): Promise<string> {
+    rejectUnknownOptions(options, ['key'], 'ValueStore.put', { backend: this.backend.label });
+    if (options.key !== undefined && !DigestIndex.isFull(options.key)) {
+      throw new OperationError(`A value key must be 64 lower-case hex characters, got '${options.key}'`, {
+        backend: this.backend.label,
+      });
+    }
     const nodes = new Map<string, Uint8Array>();
     let digest: string;
     try {
@@ -86,59 +117,79 @@ export class ValueStore {
       });
     }
     const digests = [...nodes.keys()];
-    const existing = new Set<string>();
-    for (let i = 0; i < digests.length; i += 500) {
-      const chunk = digests.slice(i, i + 500);
-      const found = await Promise.all(chunk.map((d) => this.backend.stat(this.#key(d))));
-      for (const [j, meta] of found.entries()) if (meta) existing.add(chunk[j] as string);
-    }
-    const fresh = digests.filter((d) => !existing.has(d));
-    for (let i = 0; i < fresh.length; i += 500) {
-      await this.backend.putMany(
-        fresh.slice(i, i + 500).map((d) => ({ key: this.#key(d), value: nodes.get(d) as Uint8Array })),
-      );
-    }
-    return digest;
+    const found = await Promise.all(digests.map((d) => this.backend.stat(this.#key(d))));
+    const fresh = digests.filter((_, i) => found[i] === undefined);
+    await this.backend.putMany(fresh.map((d) => ({ key: this.#key(d), value: nodes.get(d) as Uint8Array })));
+    if (options.key === undefined || options.key === digest) return digest;
+    // The alias is written after the nodes it names, so it never points at nothing.
+    await this.backend.put([...this.#aliasRoot, options.key], new TextEncoder().encode(digest));
+    return options.key;
   }
 
   /** Rebuilds a stored value; throws `NotFoundError` when absent, `CorruptValueError` when a node fails verification. */
   async get(digest: string): Promise<unknown> {
-    const d = await this.#full(digest);
-    return this.#rebuild(d);
+    const full = DigestIndex.isFull(digest) ? digest : await this.#full(digest);
+    // The common case, a digest, is one read; a key given to `put` is looked up only on a miss.
+    const hit = await this.backend.get(this.#key(full));
+    if (hit) return this.#rebuildNode(this.#decodeNode(hit.value, full));
+    const target = await this.#target(full);
+    if (target === undefined) {
+      throw new NotFoundError(`No stored value with digest ${full}`, { backend: this.backend.label });
+    }
+    return this.#rebuild(target);
   }
 
-  /** True when the digest is stored. */
+  /** True when a digest or key (full or short, as `get` takes them) is stored. */
   async has(digest: string): Promise<boolean> {
-    return HEX.test(digest) && digest.length === 64 && (await this.backend.stat(this.#key(digest))) !== undefined;
+    try {
+      await this.#full(digest);
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      if (error instanceof OperationError && !(error instanceof AmbiguousDigestError)) return false;
+      throw error;
+    }
   }
 
-  /** Removes one node (fleche's evict); children stay until {@link gc}. */
+  /** Removes one node, or a key given to `put` (fleche's evict); children stay until {@link gc}. */
   async delete(digest: string): Promise<boolean> {
-    return this.backend.delete(this.#key(await this.#full(digest)));
+    const full = await this.#full(digest).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    if (full === undefined) return false;
+    if (await this.backend.delete([...this.#aliasRoot, full])) return true;
+    return this.backend.delete(this.#key(full));
   }
 
-  /** Every stored digest, in order. */
+  /** Every stored digest, in order (keys given to `put` are listed by {@link listKeys}). */
   async *list(): AsyncIterable<string> {
-    for await (const { key } of this.backend.list(this.#root, { recursive: false }))
-      yield key[key.length - 1] as string;
+    yield* this.#digests.list();
+  }
+
+  /** Every key given to `put`, in order. */
+  async *listKeys(): AsyncIterable<string> {
+    yield* this.#aliases.list();
   }
 
   /**
-   * The one full digest starting with `prefix`: `NotFoundError` if none,
-   * `AmbiguousDigestError` (listing candidates) if several. A range read on the backend's
-   * ordered index, not a scan.
+   * The one full digest (or key given to `put`) starting with `prefix`: `NotFoundError`
+   * if none, `AmbiguousDigestError` (listing candidates) if several. A range read on the
+   * backend's ordered index, not a scan.
    */
   async expand(prefix: string): Promise<string> {
-    const candidates = await this.#candidates(prefix, 10);
+    const [digests, keys] = await Promise.all([
+      this.#digests.candidates(prefix, 10),
+      this.#aliases.candidates(prefix, 10),
+    ]);
+    const candidates = [...new Set([...digests, ...keys])].sort();
     if (candidates.length === 0)
       throw new NotFoundError(`No stored digest starts with '${prefix}'`, { backend: this.backend.label });
     if (candidates.length > 1) {
       throw new AmbiguousDigestError(
         `Digest prefix '${prefix}' is ambiguous (${candidates.length > 9 ? '10 or more' : candidates.length} matches)`,
-        candidates,
-        {
-          backend: this.backend.label,
-        },
+        candidates.slice(0, 10),
+        { backend: this.backend.label },
       );
     }
     return candidates[0] as string;
@@ -148,7 +199,11 @@ export class ValueStore {
   async shrink(digest: string): Promise<string> {
     const d = await this.#full(digest);
     for (let n = 4; n < 64; n++) {
-      if ((await this.#candidates(d.slice(0, n), 2)).length === 1) return d.slice(0, n);
+      const [digests, keys] = await Promise.all([
+        this.#digests.candidates(d.slice(0, n), 2),
+        this.#aliases.candidates(d.slice(0, n), 2),
+      ]);
+      if (new Set([...digests, ...keys]).size === 1) return d.slice(0, n);
     }
     return d;
   }
@@ -177,6 +232,11 @@ export class ValueStore {
   async gc(options: { roots: Iterable<string>; dryRun?: boolean }): Promise<GcReport> {
     const live = new Set<string>();
     const stack = [...options.roots];
+    // What a key given to `put` names is a root too.
+    for await (const key of this.#aliases.list()) {
+      const target = await this.#target(key);
+      if (target !== undefined) stack.push(target);
+    }
     while (stack.length) {
       const d = stack.pop() as string;
       if (live.has(d)) continue;
@@ -195,10 +255,7 @@ export class ValueStore {
         bytesFreed += meta.size;
       }
     }
-    if (!options.dryRun) {
-      for (let i = 0; i < doomed.length; i += 500)
-        await this.backend.deleteMany(doomed.slice(i, i + 500).map((d) => this.#key(d)));
-    }
+    if (!options.dryRun) await this.backend.deleteMany(doomed.map((d) => this.#key(d)));
     return { removed: doomed.length, bytesFreed, kept, dryRun: options.dryRun ?? false };
   }
 
@@ -206,26 +263,28 @@ export class ValueStore {
     return [...this.#root, digest];
   }
 
+  // A full digest or key: given whole, or expanded from a short one. A full one that is
+  // stored neither as a node nor as a key is NotFound here, so `has` sees it.
   async #full(digest: string): Promise<string> {
-    if (typeof digest !== 'string' || !HEX.test(digest)) {
+    if (typeof digest !== 'string' || !/^[0-9a-f]{1,64}$/.test(digest)) {
       throw new OperationError(`Not a digest: '${String(digest)}' (lower-case hex expected)`, {
         backend: this.backend.label,
       });
     }
-    return digest.length === 64 ? digest : this.expand(digest);
+    if (digest.length < 64) return this.expand(digest);
+    const [node, alias] = await Promise.all([
+      this.backend.stat(this.#key(digest)),
+      this.backend.stat([...this.#aliasRoot, digest]),
+    ]);
+    if (!node && !alias)
+      throw new NotFoundError(`No stored value with digest ${digest}`, { backend: this.backend.label });
+    return digest;
   }
 
-  async #candidates(prefix: string, limit: number): Promise<string[]> {
-    if (!HEX.test(prefix))
-      throw new OperationError(`Not a digest prefix: '${prefix}'`, { backend: this.backend.label });
-    const out: string[] = [];
-    // Keys after the prefix itself, in order: the matches come first.
-    for await (const { key } of this.backend.list(this.#root, { recursive: false, after: this.#key(prefix), limit })) {
-      const d = key[key.length - 1] as string;
-      if (!d.startsWith(prefix)) break;
-      out.push(d);
-    }
-    return out;
+  // The digest a key given to `put` names.
+  async #target(key: string): Promise<string | undefined> {
+    const alias = await this.backend.get([...this.#aliasRoot, key]);
+    return alias ? new TextDecoder().decode(alias.value) : undefined;
   }
 
   #build(value: unknown, nodes: Map<string, Uint8Array>, root: boolean): { digest: string; child: Child } {
@@ -277,7 +336,10 @@ export class ValueStore {
   }
 
   async #rebuild(digest: string): Promise<unknown> {
-    const node = await this.#node(digest);
+    return this.#rebuildNode(await this.#node(digest));
+  }
+
+  async #rebuildNode(node: ReadNode): Promise<unknown> {
     if (node.tag === 'L') return node.value;
     // Stored children are fetched together; inline ones are used as they are, without a
     // promise each (a node of 140 inline numbers would otherwise make 140). Each reference is
@@ -326,3 +388,5 @@ function nodeDigest(node: ReadNode, bytes: Uint8Array): string {
   const digests = node.items.map((c) => (c[0] === 'd' ? c[1] : digestOf(c[1])));
   return containerDigest(node.tag, CONTAINER_KINDS[node.tag].parts(node.labels, digests));
 }
+
+markStoreObject(ValueStore);

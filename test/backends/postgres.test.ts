@@ -1,6 +1,7 @@
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresBackend } from '../../src/backends/sql/postgres.ts';
-import { ConnectionError, openBackend, StorageError } from '../../src/index.ts';
+import { ConnectionError, OperationError, openBackend, StorageError } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';
 import { serviceSkipReason, uniqueName } from '../helpers/services.ts';
@@ -37,6 +38,46 @@ describe.skipIf(skipReason !== undefined)('postgres extras', () => {
     expect(a.toConfig()).toMatchObject({ type: 'postgres', host: HOST, port: PORT, poolSize: 2, database: 'test' });
     await a.close();
     await b.close();
+  });
+
+  it('grows the pool by maxOverflow under load, and refuses bad pool sizes', async () => {
+    const table = uniqueName('overflow');
+    tables.push(table);
+    const url = `postgres://${base.user}@${HOST}:${PORT}/test?table=${table}&poolSize=1&maxOverflow=3`;
+    const store = await openBackend(url);
+    expect(store.toConfig()).toMatchObject({ poolSize: 1, maxOverflow: 3 });
+    // A raw client locks the table, so every put waits holding a pooled connection: the
+    // server then sees poolSize + maxOverflow of them waiting, and no more.
+    const raw = new pg.Client({ host: HOST, port: PORT, user: base.user, database: 'test' });
+    await raw.connect();
+    await store.put('warm', bytes('x'));
+    await raw.query('BEGIN');
+    await raw.query(`LOCK TABLE "${table}" IN ACCESS EXCLUSIVE MODE`);
+    const puts = Array.from({ length: 6 }, (_, i) => store.put(`k${i}`, bytes(String(i))));
+    const waiting = async () => {
+      const result = await raw.query(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE $1",
+        [`%${table}%`],
+      );
+      return Number(result.rows[0].n);
+    };
+    let seen = 0;
+    for (let i = 0; i < 40 && seen < 4; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await waiting();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    seen = await waiting();
+    await raw.query('COMMIT');
+    await raw.end();
+    await Promise.all(puts);
+    expect(seen).toBe(4);
+    await store.close();
+    const again = await openBackend(JSON.parse(JSON.stringify(store.toConfig())));
+    expect(again.toConfig()).toMatchObject({ poolSize: 1, maxOverflow: 3 });
+    await again.close();
+    await expect(openBackend(url.replace('maxOverflow=3', 'maxOverflow=-1'))).rejects.toBeInstanceOf(OperationError);
+    await expect(openBackend(url.replace('poolSize=1', 'poolSize=0'))).rejects.toBeInstanceOf(OperationError);
   });
 
   it('stores SQL injection strings verbatim in keys, prefixes and attrs', async () => {

@@ -151,6 +151,32 @@ export function runCasSuite(name: string, open: () => Promise<Backend>, skipReas
       expect((await all(calls.query({ fn: 'multiply', version: '1' }))).length).toBe(3);
     });
 
+    it('stores a value under a key of the caller’s as fleche’s save(value, key) does', async () => {
+      const key = 'ab'.repeat(32);
+      expect(await values.put({ big: [1, 2, 3] }, { key })).toBe(key);
+      expect(await values.get(key)).toEqual({ big: [1, 2, 3] });
+      expect(await values.get(key.slice(0, 8))).toEqual({ big: [1, 2, 3] });
+      expect(await values.has(key)).toBe(true);
+      expect(await values.has(key.slice(0, 6))).toBe(true);
+      expect(await all(values.listKeys())).toEqual([key]);
+      const digest = await values.put({ big: [1, 2, 3] });
+      expect(digest).not.toBe(key);
+      expect(await values.gc({ roots: [] })).toMatchObject({ removed: 0 });
+      expect(await values.get(key)).toEqual({ big: [1, 2, 3] });
+      expect(await values.delete(key)).toBe(true);
+      expect(await values.has(key)).toBe(false);
+      expect(await values.has(digest)).toBe(true);
+      await expect(values.put(1, { key: 'not-hex' })).rejects.toBeInstanceOf(OperationError);
+    });
+
+    it('answers has() for short digests as get() takes them', async () => {
+      const digest = await values.put(['short', 'digests']);
+      expect(await values.has(digest.slice(0, 6))).toBe(true);
+      expect(await values.has(digest)).toBe(true);
+      expect(await values.has('f'.repeat(64))).toBe(false);
+      expect(await values.has('not hex')).toBe(false);
+    });
+
     it('finds call records by id alone, full or short, as fleche does for calls', async () => {
       const memo = createMemoStore(backend);
       const f = memoize(async (x: number) => x + 1, { store: memo, name: 'inc', params: ['x'] });

@@ -9,6 +9,7 @@ import { echoingRunner } from './echo.ts';
 import { type DriverPool, poolRunner } from './pool-runner.ts';
 import { plainBytes } from './rows.ts';
 import {
+  poolLimits,
   type SqlServerOptions,
   serverDetails,
   serverTarget,
@@ -104,6 +105,7 @@ function mysqlPool(pool: MySql.Pool, hold: BusyHold): DriverPool<MySql.Pool | My
   pool.on('connection', (connection) => {
     (connection as unknown as { stream?: { unref?: () => void } }).stream?.unref?.();
   });
+  unrefIdleReaper(pool);
   return {
     any: pool,
     exec: (conn, sql, params) =>
@@ -133,6 +135,19 @@ function mysqlPool(pool: MySql.Pool, hold: BusyHold): DriverPool<MySql.Pool | My
   };
 }
 
+// With maxOverflow, mysql2 checks for idle connections to close every second on a timer
+// that keeps the process alive; it is unref'd each time it is set (the first one, set
+// before this runs, fires within a second). Internal API, so only if it looks as expected.
+function unrefIdleReaper(pool: MySql.Pool): void {
+  const core = (pool as unknown as { pool?: Record<string, unknown> }).pool;
+  const schedule = core?._removeIdleTimeoutConnections;
+  if (!core || typeof schedule !== 'function') return;
+  core._removeIdleTimeoutConnections = function (this: Record<string, unknown>) {
+    schedule.call(this);
+    (this._removeIdleTimeoutConnectionsTimer as NodeJS.Timeout | undefined)?.unref?.();
+  };
+}
+
 /**
  * MySQL or MariaDB through a `mysql2` pool. Keys live in a `VARBINARY` primary key, so
  * they order by bytes and prefixes are range scans; attrs are JSON (`where` becomes
@@ -154,13 +169,16 @@ export class MysqlBackend extends SqlBackend {
     const { options: full, password, label, address } = serverTarget('mysql', options, 3306);
     const table = full.table;
     const mysql = await loadDriver<{ default: typeof MySql }>('mysql2/promise', 'mysql');
+    const limits = poolLimits('mysql', full);
     const pool = mysql.default.createPool({
       host: full.host,
       port: full.port,
       user: full.user,
       password,
       database: full.database,
-      connectionLimit: full.poolSize ?? 5,
+      // Connections beyond maxIdle are closed after idling: the overflow.
+      connectionLimit: limits.max,
+      maxIdle: limits.keep,
       connectTimeout: full.connectTimeoutMs ?? 5000,
       charset: 'utf8mb4',
       supportBigNumbers: true,

@@ -6,6 +6,7 @@ import { NUMBERED_HOOKS, SQL_CAPABILITIES, type SqlDialect, type SqlRow, TEXT_KE
 import { echoingRunner } from './echo.ts';
 import { type DriverPool, poolRunner } from './pool-runner.ts';
 import {
+  poolLimits,
   type SqlServerOptions,
   serverDetails,
   serverTarget,
@@ -92,13 +93,16 @@ export class PostgresBackend extends SqlBackend {
     const { options: full, password, label, address } = serverTarget('postgres', options, 5432);
     const table = full.table;
     const pg = await loadDriver<{ default: typeof Pg }>('pg', 'postgres');
+    const limits = poolLimits('postgres', full);
     const pool = new pg.default.Pool({
       host: full.host,
       port: full.port,
       user: full.user,
       password,
       database: full.database,
-      max: full.poolSize ?? 5,
+      // Clients beyond `min` are closed after idling (pg's default 10 s): the overflow.
+      max: limits.max,
+      min: limits.keep,
       connectionTimeoutMillis: full.connectTimeoutMs ?? 5000,
       // A script that forgets close() exits once its queries are done, instead of
       // waiting for the idle connections to time out.

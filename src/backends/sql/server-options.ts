@@ -1,4 +1,5 @@
 import type { BackendConfig } from '../../core/backend.ts';
+import { OperationError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
 import { checkKnownOptions, checkKnownParams, passwordFrom } from '../kit/options.ts';
@@ -16,8 +17,13 @@ export interface SqlServerOptions {
   database?: string | undefined;
   /** Table holding the entries (default `stowage`); lets several stores share one database. */
   table?: string | undefined;
-  /** Connections in the pool (default 5). */
+  /** Connections the pool keeps (default 5). */
   poolSize?: number | undefined;
+  /**
+   * Connections opened beyond `poolSize` while all are busy, and closed again once idle
+   * (SQLAlchemy's `max_overflow`, default 0).
+   */
+  maxOverflow?: number | undefined;
   /** How long to wait for a connection, in ms (default 5000). */
   connectTimeoutMs?: number | undefined;
   /** Log each SQL statement (never its parameters) with this function, or to stderr when `true`. */
@@ -39,12 +45,13 @@ export const SQL_SERVER_OPTIONS = [
   'database',
   'table',
   'poolSize',
+  'maxOverflow',
   'connectTimeoutMs',
   'echo',
   'urlDriver',
 ] as const;
 
-const URL_PARAMS = ['table', 'poolSize', 'connectTimeoutMs', 'echo', 'passwordEnv'];
+const URL_PARAMS = ['table', 'poolSize', 'maxOverflow', 'connectTimeoutMs', 'echo', 'passwordEnv'];
 
 /**
  * Parses `scheme://user:pass@host:port/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`;
@@ -62,6 +69,7 @@ export function sqlServerConfigFromUrl(type: string, url: string, defaultPort: n
     database: u.pathname.replace(/^\//, '') || undefined,
     table: params.get('table') ?? undefined,
     poolSize: intParam(params, 'poolSize'),
+    maxOverflow: intParam(params, 'maxOverflow'),
     connectTimeoutMs: intParam(params, 'connectTimeoutMs'),
     echo: params.get('echo') === 'true' ? true : undefined,
     passwordEnv: params.get('passwordEnv') ?? undefined,
@@ -83,6 +91,7 @@ export function sqlServerOptionsFromConfig(config: BackendConfig): SqlServerOpti
     database: config.database as string | undefined,
     table: config.table as string | undefined,
     poolSize: config.poolSize as number | undefined,
+    maxOverflow: config.maxOverflow as number | undefined,
     connectTimeoutMs: config.connectTimeoutMs as number | undefined,
     echo: config.echo as boolean | undefined,
     urlDriver: config.urlDriver as string | undefined,
@@ -109,10 +118,24 @@ export function sqlServerConfig(
     database: options.database,
     table: options.table,
     poolSize: options.poolSize,
+    maxOverflow: options.maxOverflow,
     connectTimeoutMs: options.connectTimeoutMs,
     passwordEnv: options.passwordEnv,
     echo: options.echo === true ? true : undefined,
   };
+}
+
+/** Pool sizes from the options: connections kept, and the most open at once. */
+export function poolLimits(type: string, options: SqlServerOptions): { keep: number; max: number } {
+  const keep = options.poolSize ?? 5;
+  const overflow = options.maxOverflow ?? 0;
+  if (!Number.isInteger(keep) || keep < 1) {
+    throw new OperationError(`poolSize must be a positive integer, got ${keep}`, { backend: type });
+  }
+  if (!Number.isInteger(overflow) || overflow < 0) {
+    throw new OperationError(`maxOverflow must be a non-negative integer, got ${overflow}`, { backend: type });
+  }
+  return { keep, max: keep + overflow };
 }
 
 /** Where a server store lives, resolved once at open: defaults filled in, password looked up. */
