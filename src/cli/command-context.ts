@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import type { Backend } from '../core/backend.ts';
+import { StoreNotFoundError } from '../core/errors.ts';
 import { openBackend } from '../core/registry.ts';
+
+/** The store used when neither `--store` nor `STOWAGE_URL` is given. */
+export const DEFAULT_STORE = 'sqlite:./.stowage/store.sqlite';
 
 /** The options every command inherits from `stowage` itself. */
 export interface Globals {
@@ -14,12 +18,36 @@ export function globals(command: Command): Globals {
   return command.optsWithGlobals() as Globals;
 }
 
+/** How a command opens its store. */
+export interface StoreAccess {
+  /**
+   * True only for commands that write new data (`put`, the target of `cp` / `sync`): they
+   * may create the store. Every other command opens an existing store only, so a typo in
+   * a URL fails with `StoreNotFoundError` instead of creating an empty store.
+   */
+  readonly create: boolean;
+}
+
 /** Opens the store at `url`, runs `fn` on it and closes it, also when `fn` throws. */
-export async function withStore<T>(url: string, fn: (store: Backend) => Promise<T>): Promise<T> {
-  const store = await openBackend(url);
+export async function withStore<T>(url: string, access: StoreAccess, fn: (store: Backend) => Promise<T>): Promise<T> {
+  const store = await openBackend(url, { create: access.create }).catch((error: unknown) => {
+    if (error instanceof StoreNotFoundError && url === DEFAULT_STORE) {
+      const message = error.message.replace(/ \(backend [^)]*\)$/, '');
+      throw new StoreNotFoundError(
+        `${message}; that is the default store: put creates it, or give another with --store or STOWAGE_URL`,
+        { backend: error.backend },
+      );
+    }
+    throw error;
+  });
   try {
     return await fn(store);
   } finally {
     await store.close();
   }
 }
+
+/** Opening for commands that only read (or delete, or tidy): the store must exist. */
+export const EXISTING: StoreAccess = { create: false };
+/** Opening for commands that write new entries: the store is created if missing. */
+export const CREATE: StoreAccess = { create: true };

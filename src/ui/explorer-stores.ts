@@ -54,14 +54,14 @@ function guard(backend: Backend, write: boolean): Backend {
 export async function openExplorerStore(
   id: number,
   input: ExplorerStoreInput,
-  options: { write: boolean; prefixes: LayerPrefixes },
+  options: { write: boolean; prefixes: LayerPrefixes; create: boolean },
 ): Promise<ExplorerStore> {
   const name = isNamed(input) ? input.name : undefined;
   const target = isNamed(input) ? input.store : input;
   const manager = target instanceof StorageManager ? target : undefined;
   const { backend: opened, opened: ownsIt } = manager
     ? { backend: manager.tiered, opened: false }
-    : await resolveStore(target as StoreInput);
+    : await resolveStore(target as StoreInput, { create: options.create });
   const tiered = opened instanceof TieredBackend ? opened : undefined;
   const reading = tiered && !options.write ? tiered.view({ fallback: false }) : opened;
   const backend = guard(reading, options.write);
@@ -91,7 +91,7 @@ export async function openExplorerStore(
 /** Opens every store, closing the ones already opened when one fails. */
 export async function openExplorerStores(
   inputs: readonly ExplorerStoreInput[],
-  options: { write: boolean; prefixes: LayerPrefixes },
+  options: { write: boolean; prefixes: LayerPrefixes; create: boolean },
 ): Promise<ExplorerStore[]> {
   if (inputs.length === 0) throw new OperationError('The explorer needs at least one store');
   const stores: ExplorerStore[] = [];

@@ -30,6 +30,11 @@ export interface ExplorerOptions {
   resultsPrefix?: string | undefined;
   /** Backend prefix of memoised values and calls (default `cas`, as createMemoStore). */
   casPrefix?: string | undefined;
+  /**
+   * Create stores given as URLs or configs when they do not exist (default true, as
+   * `openBackend`); `false` opens existing stores only (`stowage ui` does).
+   */
+  create?: boolean | undefined;
 }
 
 /** A running explorer. */
@@ -44,7 +49,7 @@ export interface Explorer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const OPTION_NAMES = ['stores', 'host', 'port', 'write', 'token', 'resultsPrefix', 'casPrefix'];
+const OPTION_NAMES = ['stores', 'host', 'port', 'write', 'token', 'resultsPrefix', 'casPrefix', 'create'];
 
 const SECURITY_HEADERS: Record<string, string> = {
   // Scripts only from the bundle: a key or value that looks like HTML can never run as code.
@@ -191,7 +196,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
   const write = options.write ?? false;
   const prefixes = { results: options.resultsPrefix ?? 'results', cas: options.casPrefix ?? 'cas' };
   const bundle = await loadAppBundle();
-  const stores = await openExplorerStores(options.stores, { write, prefixes });
+  const stores = await openExplorerStores(options.stores, { write, prefixes, create: options.create ?? true });
   const token = options.token ?? newToken();
   const explorer = new ExplorerServer({ stores, write, prefixes, results: new ResultCache() }, bundle, token);
   const server = createServer((request, response) => {

@@ -1,52 +1,31 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoStore } from '../../src/entries/cas.ts';
 import { memoize, OptimizationResult, openBackend, ResultSet, ResultStore } from '../../src/index.ts';
+import { CLI_BIN, runCli } from '../helpers/cli.ts';
 import { serviceSkipReason, uniqueName } from '../helpers/services.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 
 afterAll(removeTempDirs);
 
 const redisSkip = await serviceSkipReason('Redis', '127.0.0.1', 6379);
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-
-/** Runs the real CLI program in a child process. */
-function cli(args: string[], options: { input?: string | Buffer; env?: Record<string, string> } = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string; raw: Buffer }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, ...args], {
-      env: { ...process.env, STOWAGE_URL: '', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const raw = Buffer.concat(out);
-      resolve({ code: code ?? -1, stdout: raw.toString(), stderr, raw });
-    });
-    child.stdin.end(options.input ?? '');
-  });
-}
+const cli = runCli;
 
 describe('stowage CLI', () => {
-  it('runs as the installed binary (dist/cli/main.js, built by npm install)', () => {
-    const bin = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-    const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
-    expect(help.status, help.stderr).toBe(0);
-    expect(help.stdout).toContain('Usage: stowage');
-    const info = spawnSync(process.execPath, [bin, '--store', 'memory://', '--json', 'info'], { encoding: 'utf8' });
-    expect(JSON.parse(info.stdout)).toMatchObject({ type: 'memory' });
-  });
-
   const dir = tempDir('cli');
   const store = `sqlite:${dir}/store.sqlite`;
+
+  it('runs as the installed binary (dist/cli/main.js, built by npm install)', async () => {
+    const help = spawnSync(process.execPath, [CLI_BIN, '--help'], { encoding: 'utf8' });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage: stowage');
+    const made = `sqlite:${dir}/binary.sqlite`;
+    expect((await cli(['--store', made, 'put', 'k', '--value', 'v'])).code).toBe(0);
+    const info = spawnSync(process.execPath, [CLI_BIN, '--store', made, '--json', 'info'], { encoding: 'utf8' });
+    expect(JSON.parse(info.stdout)).toMatchObject({ type: 'sqlite', entries: 1 });
+  });
 
   it('puts, gets, lists, stats and removes', async () => {
     expect((await cli(['--store', store, 'put', 'runs/a/x', '-'], { input: 'hello' })).code).toBe(0);
@@ -71,7 +50,8 @@ describe('stowage CLI', () => {
     expect(stale.stderr).not.toMatch(/\n\s+at /);
     expect((await cli(['--store', store, 'put', 'runs/b', '-', '--if-match', stat.etag], { input: 'y' })).code).toBe(0);
     expect((await cli(['--store', store, 'rm', 'runs/b'])).code).toBe(0);
-    expect((await cli(['--store', store, 'get', 'runs/b'])).code).toBe(1);
+    // A missing key has its own exit code (3), apart from failures (1).
+    expect((await cli(['--store', store, 'get', 'runs/b'])).code).toBe(3);
     expect((await cli(['--store', store, 'rm', '--prefix', 'runs'])).code).toBe(2);
     expect(JSON.parse((await cli(['--store', store, '--json', 'rm', '--prefix', 'runs', '--yes'])).stdout)).toEqual({
       removed: 1,
@@ -123,11 +103,9 @@ describe('stowage CLI', () => {
     // Ctrl-C mid-copy (fsync on, so the copy takes a while): stops between batches, every
     // value that arrived is whole, and a rerun completes the copy.
     const slowDst = `file:${dir}/interrupted`;
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', MAIN, '--json', 'cp', src, slowDst],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [CLI_BIN, '--json', 'cp', src, slowDst], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;

@@ -1,10 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { openBackend } from '../../src/index.ts';
 import type { ApiSession } from '../../src/ui/api-types.ts';
+import { CLI_BIN, runCli } from '../helpers/cli.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+/** Makes the store at `url` exist (stowage ui opens existing stores only). */
+async function existing(url: string): Promise<string> {
+  const store = await openBackend(url);
+  await store.put('seed', new Uint8Array([1]));
+  await store.close();
+  return url;
+}
+
 const running: ChildProcess[] = [];
 
 afterEach(() => {
@@ -14,7 +23,7 @@ afterAll(removeTempDirs);
 
 /** Starts `stowage ui ...` and resolves its first line of output and a promise of its exit code. */
 function startUi(args: string[]): Promise<{ line: string; exited: Promise<number | null>; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, ...args], {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
     env: { ...process.env, STOWAGE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -40,10 +49,10 @@ describe('stowage ui', () => {
     const dir = tempDir('cli-ui');
     const { line, exited, child } = await startUi([
       '--store',
-      `sqlite:${dir}/a.sqlite`,
+      await existing(`sqlite:${dir}/a.sqlite`),
       'ui',
       '--store',
-      `file:${dir}/backup`,
+      await existing(`file:${dir}/backup`),
       '--port',
       '0',
     ]);
@@ -61,7 +70,8 @@ describe('stowage ui', () => {
   });
 
   it('says read-write with --write, and refuses a bad port as a usage error', async () => {
-    const { line, exited, child } = await startUi(['--store', 'memory://', 'ui', '--write', '--json']);
+    const url = await existing(`sqlite:${tempDir('cli-ui-write')}/w.sqlite`);
+    const { line, exited, child } = await startUi(['--store', url, 'ui', '--write', '--json']);
     expect(JSON.parse(line)).toMatchObject({
       mode: 'read-write',
       url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:/),
@@ -69,5 +79,13 @@ describe('stowage ui', () => {
     child.kill('SIGTERM');
     await expect(exited).resolves.toBe(0);
     await expect(startUi(['ui', '--port', 'x'])).rejects.toThrow(/exited \(2\)/);
+  });
+
+  it('opens existing stores only: a URL that points at nothing exits 1 and creates nothing', async () => {
+    const dir = tempDir('cli-ui-missing');
+    const run = await runCli(['--store', `sqlite:${dir}/typo.sqlite`, 'ui', '--port', '0']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/There is no SQLite database at .*typo\.sqlite/);
+    expect(existsSync(`${dir}/typo.sqlite`)).toBe(false);
   });
 });

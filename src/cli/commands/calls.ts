@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CallStore } from '../../cas/call-store.ts';
-import { type Globals, globals, withStore } from '../command-context.ts';
+import { EXISTING, type Globals, globals, withStore } from '../command-context.ts';
 import { printJson, printTable } from '../output.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -16,20 +16,21 @@ export function registerCallCommands(program: Command): void {
       .command(name)
       .description(name === 'ls' ? 'list call records' : 'find call records by function, version and argument values')
       .option('--fn <name>', 'function name')
-      .option('--version <version>', 'function version')
+      // Not --version: that is stowage's own, anywhere on the command line.
+      .option('--fn-version <version>', 'function version')
       .option('--arg <name=value...>', 'argument value (JSON or text); omitted arguments match anything')
       .action(queryCalls);
   }
 }
 
-async function queryCalls(opts: { fn?: string; version?: string; arg?: string[] }, command: Command) {
+async function queryCalls(opts: { fn?: string; fnVersion?: string; arg?: string[] }, command: Command) {
   const g = globals(command) as Globals & { prefix: string };
   const args = parseArgFilters(opts.arg);
-  await withStore(g.store as string, async (store) => {
+  await withStore(g.store as string, EXISTING, async (store) => {
     const rows = [];
     for await (const call of new CallStore({ backend: store, prefix: g.prefix }).query({
       fn: opts.fn,
-      version: opts.version,
+      version: opts.fnVersion,
       args,
     })) {
       rows.push({

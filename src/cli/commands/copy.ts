@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import type { Backend } from '../../core/backend.ts';
 import { type CopyProgress, copyEntries } from '../../tiered/copy-entries.ts';
 import { type SyncDirection, syncTiers } from '../../tiered/sync.ts';
-import { globals, withStore } from '../command-context.ts';
+import { CREATE, EXISTING, globals, withStore } from '../command-context.ts';
 import { formatBytes, printJson } from '../output.ts';
 
 /** Registers the commands between two stores: `cp` and `sync`. */
@@ -11,8 +11,8 @@ export function registerCopyCommands(program: Command): void {
   program
     .command('cp')
     .description('copy entries from one store to another (batched, resumable, Ctrl-C stops cleanly)')
-    .argument('<src>', 'source store URL')
-    .argument('<dst>', 'destination store URL')
+    .argument('<src>', 'source store URL (must exist)')
+    .argument('<dst>', 'destination store URL (created if missing)')
     .option('-p, --prefix <prefix>', 'only keys under this prefix')
     .option('--overwrite', 'rewrite entries the destination already has with the same content')
     .action(copyStore);
@@ -20,8 +20,8 @@ export function registerCopyCommands(program: Command): void {
   program
     .command('sync')
     .description('make two stores agree (newer modifiedAt wins when bidirectional)')
-    .argument('<a>', 'first store URL (the "primary")')
-    .argument('<b>', 'second store URL (the "secondary")')
+    .argument('<a>', 'first store URL (the "primary"); must exist when it is copied from')
+    .argument('<b>', 'second store URL (the "secondary"); must exist when it is copied from')
     .addOption(
       new Option('-d, --direction <direction>', 'which way to copy')
         .choices(['a-to-b', 'b-to-a', 'both'])
@@ -34,8 +34,8 @@ export function registerCopyCommands(program: Command): void {
 
 async function copyStore(src: string, dst: string, opts: { prefix?: string; overwrite?: boolean }, command: Command) {
   const g = globals(command);
-  await withStore(src, (source) =>
-    withStore(dst, async (target) => {
+  await withStore(src, EXISTING, (source) =>
+    withStore(dst, CREATE, async (target) => {
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
       const bar = process.stderr.isTTY && !g.json ? await startProgressBar(source, opts.prefix) : undefined;
@@ -90,8 +90,12 @@ async function syncStores(
       : opts.direction === 'b-to-a'
         ? 'secondaryToPrimary'
         : 'primaryToSecondary';
-  await withStore(a, (first) =>
-    withStore(b, async (second) => {
+  // A store that is only copied from must exist; one that is only written to may be new.
+  // A dry run writes nothing, so both must exist.
+  const fromA = direction !== 'secondaryToPrimary' || opts.dryRun === true;
+  const fromB = direction !== 'primaryToSecondary' || opts.dryRun === true;
+  await withStore(a, fromA ? EXISTING : CREATE, (first) =>
+    withStore(b, fromB ? EXISTING : CREATE, async (second) => {
       const report = await syncTiers(first, second, { direction, prefix: opts.prefix, dryRun: opts.dryRun });
       const summary = {
         copied: report.copied,

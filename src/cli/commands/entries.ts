@@ -3,57 +3,71 @@ import type { Command } from 'commander';
 import { decodeValue, encodeValue, getCodec } from '../../core/codecs/index.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
-import { globals, withStore } from '../command-context.ts';
+import { CREATE, EXISTING, globals, withStore } from '../command-context.ts';
+import { attrsOption, codecOption } from '../option-values.ts';
 import { formatBytes, printJson, printTable } from '../output.ts';
 import { UsageError } from '../usage-error.ts';
+
+const CODECS = 'json, msgpack, v8, text or raw, optionally +gzip, +brotli or +zstd';
 
 /** Registers the commands on single entries of one store: `ls`, `get`, `put`, `rm`, `stat`. */
 export function registerEntryCommands(program: Command): void {
   program
     .command('ls')
     .description('list keys under a prefix (one level unless --recursive)')
-    .argument('[prefix]', 'key prefix, e.g. runs/exp-1', '')
+    .argument('[prefix]', 'key prefix, e.g. runs/exp-1 (default: the whole store)', '')
     .option('-r, --recursive', 'list every key at any depth')
     .option('-l, --long', 'show size, modified time, etag and attrs')
     .action(listKeys);
 
   program
     .command('get')
-    .description('print a value (raw bytes, or decoded with --codec)')
-    .argument('<key>')
-    .option('-c, --codec <name>', 'decode with json, msgpack, v8, text (+gzip/+brotli)')
+    .description('print a value (raw bytes, or decoded with --codec); exit code 3 when the key is absent')
+    .argument('<key>', 'key to read, e.g. runs/exp-1')
+    .option('-c, --codec <name>', `decode with this codec: ${CODECS}`, codecOption)
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action(getValue);
 
   program
     .command('put')
-    .description('store a file or stdin under a key (raw bytes, or JSON text encoded with --codec)')
-    .argument('<key>')
-    .argument('[file]', 'file to read, or - for stdin', '-')
-    .option('-c, --codec <name>', 'parse the input as JSON and encode it with this codec')
+    .description('store a value under a key: from a file, from stdin (-) or --value (creates the store if needed)')
+    .argument('<key>', 'key to write, e.g. runs/exp-1')
+    .argument('[file]', 'file to read, or - for stdin')
+    .option('--value <text>', 'the value itself, as text')
+    .option(
+      '-c, --codec <name>',
+      `parse the input as JSON (text for text) and encode it with this codec: ${CODECS}`,
+      codecOption,
+    )
     .option('--if-match <etag>', 'write only if the current ETag is this one')
     .option('--if-absent', 'write only if the key does not exist')
-    .option('--attrs <json>', 'attributes to store with the value, as a JSON object')
+    .option('--attrs <json>', 'attributes to store with the value, as a JSON object', attrsOption)
+    .option('--allow-empty', 'store an empty value read from stdin (refused otherwise, as a closed stdin gives one)')
+    .addHelpText(
+      'after',
+      '\nThe value comes from exactly one of: a file, - (stdin), or --value.\n' +
+        'Examples:\n  stowage put runs/a result.json\n  echo hi | stowage put notes/a -\n  stowage put runs/a --value \'{"best":0.1}\' --codec msgpack',
+    )
     .action(putValue);
 
   program
     .command('rm')
-    .description('delete a key, or everything under --prefix (needs --yes)')
-    .argument('[key]')
+    .description('delete a key (exit code 3 when absent), or everything under --prefix (needs --yes)')
+    .argument('[key]', 'key to delete')
     .option('-p, --prefix <prefix>', 'delete every key under this prefix')
     .option('-y, --yes', 'confirm deleting a prefix')
     .action(removeKeys);
 
   program
     .command('stat')
-    .description('show a key’s metadata without reading its value')
-    .argument('<key>')
+    .description('show a key’s metadata without reading its value; exit code 3 when the key is absent')
+    .argument('<key>', 'key to describe, e.g. runs/exp-1')
     .action(statKey);
 }
 
 async function listKeys(prefix: string, opts: { recursive?: boolean; long?: boolean }, command: Command) {
   const g = globals(command);
-  await withStore(g.store as string, async (store) => {
+  await withStore(g.store as string, EXISTING, async (store) => {
     const rows: ReturnType<typeof metaRow>[] = [];
     const seen = new Set<string>();
     const depth = prefix === '' ? 0 : prefix.split('/').length;
@@ -84,7 +98,7 @@ function metaRow(key: string, meta: { size: number; modifiedAt: number; etag: st
 
 async function getValue(key: string, opts: { codec?: string; out?: string }, command: Command) {
   const g = globals(command);
-  await withStore(g.store as string, async (store) => {
+  await withStore(g.store as string, EXISTING, async (store) => {
     const hit = await store.get(key);
     if (!hit) throw new NotFoundError('No such key', { key, backend: store.label });
     let out: Uint8Array | string = hit.value;
@@ -100,20 +114,18 @@ async function getValue(key: string, opts: { codec?: string; out?: string }, com
   });
 }
 
-async function putValue(
-  key: string,
-  file: string,
-  opts: { codec?: string; ifMatch?: string; ifAbsent?: boolean; attrs?: string },
-  command: Command,
-) {
+interface PutOptions {
+  value?: string;
+  codec?: string;
+  ifMatch?: string;
+  ifAbsent?: boolean;
+  attrs?: JsonObject;
+  allowEmpty?: boolean;
+}
+
+async function putValue(key: string, file: string | undefined, opts: PutOptions, command: Command) {
   const g = globals(command);
-  let attrs: JsonObject | undefined;
-  try {
-    attrs = opts.attrs ? (JSON.parse(opts.attrs) as JsonObject) : undefined;
-  } catch {
-    throw new UsageError('--attrs must be a JSON object');
-  }
-  let bytes = await readInput(file);
+  let bytes = await readSource(file, opts);
   if (opts.codec) {
     const codec = getCodec(opts.codec);
     const text = new TextDecoder().decode(bytes);
@@ -127,18 +139,32 @@ async function putValue(
     }
     bytes = encodeValue(codec, value, { key });
   }
-  await withStore(g.store as string, async (store) => {
-    const meta = await store.put(key, bytes, { ifMatch: opts.ifMatch, ifAbsent: opts.ifAbsent, attrs });
+  await withStore(g.store as string, CREATE, async (store) => {
+    const meta = await store.put(key, bytes, { ifMatch: opts.ifMatch, ifAbsent: opts.ifAbsent, attrs: opts.attrs });
     if (g.json) printJson({ key, ...meta });
     else process.stdout.write(`${key}  ${formatBytes(meta.size)}  etag ${meta.etag}\n`);
   });
 }
 
-async function readInput(file: string | undefined): Promise<Uint8Array> {
-  if (file && file !== '-') return readFile(file);
+// Exactly one source, said out loud: a bare `put KEY` used to wait on the terminal, and
+// with stdin closed (CI, cron) stored an empty value without a word.
+async function readSource(file: string | undefined, opts: PutOptions): Promise<Uint8Array> {
+  if (file !== undefined && opts.value !== undefined) {
+    throw new UsageError('give the value as a file, as - (stdin) or with --value, not two of them');
+  }
+  if (opts.value !== undefined) return new TextEncoder().encode(opts.value);
+  if (file === undefined) {
+    throw new UsageError('put needs a value: a file, - to read stdin, or --value <text>');
+  }
+  if (file !== '-') return readFile(file);
+  if (process.stdin.isTTY) process.stderr.write('stowage: reading the value from the terminal; end it with Ctrl-D\n');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  const bytes = Buffer.concat(chunks);
+  if (bytes.length === 0 && !opts.allowEmpty) {
+    throw new UsageError('stdin was empty (closed?); nothing stored. Add --allow-empty to store an empty value');
+  }
+  return bytes;
 }
 
 async function removeKeys(key: string | undefined, opts: { prefix?: string; yes?: boolean }, command: Command) {
@@ -146,7 +172,7 @@ async function removeKeys(key: string | undefined, opts: { prefix?: string; yes?
   if ((key === undefined) === (opts.prefix === undefined)) throw new UsageError('give either a key or --prefix');
   if (opts.prefix !== undefined && !opts.yes)
     throw new UsageError(`refusing to delete everything under '${opts.prefix}' without --yes`);
-  await withStore(g.store as string, async (store) => {
+  await withStore(g.store as string, EXISTING, async (store) => {
     const removed =
       opts.prefix !== undefined ? await store.clear(opts.prefix) : (await store.delete(key as string)) ? 1 : 0;
     if (key !== undefined && removed === 0) throw new NotFoundError('No such key', { key, backend: store.label });
@@ -157,7 +183,7 @@ async function removeKeys(key: string | undefined, opts: { prefix?: string; yes?
 
 async function statKey(key: string, _opts: unknown, command: Command) {
   const g = globals(command);
-  await withStore(g.store as string, async (store) => {
+  await withStore(g.store as string, EXISTING, async (store) => {
     const meta = await store.stat(key);
     if (!meta) throw new NotFoundError('No such key', { key, backend: store.label });
     const row = {

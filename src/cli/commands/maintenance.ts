@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { CallStore } from '../../cas/call-store.ts';
 import { ValueStore } from '../../cas/value-store.ts';
-import type { Backend } from '../../core/backend.ts';
+import type { CompactReport } from '../../core/backend.ts';
 import { OperationError } from '../../core/errors.ts';
-import { globals, withStore } from '../command-context.ts';
+import { EXISTING, globals, withStore } from '../command-context.ts';
 import { formatBytes, printJson } from '../output.ts';
 
 /** Registers the commands that reclaim space: `gc`, and `compact` (alias `vacuum`). */
@@ -25,7 +25,7 @@ export function registerMaintenanceCommands(program: Command): void {
 
 async function collectGarbage(opts: { dryRun?: boolean; prefix: string }, command: Command) {
   const g = globals(command);
-  await withStore(g.store as string, async (store) => {
+  await withStore(g.store as string, EXISTING, async (store) => {
     const roots = new Set<string>();
     for await (const call of new CallStore({ backend: store, prefix: opts.prefix }).query()) {
       if (call.result) roots.add(call.result);
@@ -42,11 +42,18 @@ async function collectGarbage(opts: { dryRun?: boolean; prefix: string }, comman
 
 async function compactStore(_opts: unknown, command: Command) {
   const g = globals(command);
-  await withStore(g.store as string, async (store) => {
-    const engine = store as Backend & Partial<{ compact(): Promise<unknown>; vacuum(): Promise<unknown> }>;
-    if (!engine.compact && !engine.vacuum) throw new OperationError(`${store.label} has nothing to compact`);
-    const report = engine.compact ? await engine.compact() : await engine.vacuum?.();
-    if (g.json) printJson(report ?? { ok: true });
-    else process.stdout.write(`${report ? JSON.stringify(report) : 'done'}\n`);
+  await withStore(g.store as string, EXISTING, async (store) => {
+    if (!store.compact) throw new OperationError(`${store.label} has nothing to compact`);
+    const report = await store.compact();
+    if (g.json) printJson(report);
+    else process.stdout.write(`${describeCompaction(store.label, report)}\n`);
   });
+}
+
+function describeCompaction(label: string, report: CompactReport): string {
+  const parts = [`compacted ${label}`, `removed ${report.removed} leftover${report.removed === 1 ? '' : 's'}`];
+  if (report.reclaimedBytes !== undefined) parts.push(`gave back ${formatBytes(report.reclaimedBytes)}`);
+  const statements = report.details?.statements;
+  if (Array.isArray(statements) && statements.length > 0) parts.push(`ran ${statements.join('; ')}`);
+  return parts.join(', ');
 }

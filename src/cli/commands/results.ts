@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { ResultStore } from '../../results/result-store.ts';
-import { type Globals, globals, withStore } from '../command-context.ts';
+import { EXISTING, type Globals, globals, withStore } from '../command-context.ts';
 import { formatBytes, printJson, printTable } from '../output.ts';
 
 type ResultGlobals = Globals & { prefix: string };
@@ -15,19 +15,19 @@ export function registerResultCommands(program: Command): void {
 
   results
     .command('ls')
-    .argument('[prefix]', 'result key prefix')
+    .argument('[prefix]', "start of the result keys, e.g. run_ or experiments/ (OptiScope's list_results(prefix))")
     .description('list stored results with their metadata')
     .action(listResults);
 
   results
     .command('show')
-    .argument('<key>')
+    .argument('<key>', 'result key, e.g. experiments/zdt1')
     .description('metadata of a result and the sizes of its sets')
     .action(showResult);
 
   results
     .command('export')
-    .argument('<key>')
+    .argument('<key>', 'result key, e.g. experiments/zdt1')
     .description('export a result or one set as json or csv')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'csv']).default('json'))
     .option('--set <name>', 'only this set')
@@ -37,7 +37,7 @@ export function registerResultCommands(program: Command): void {
 
 async function listResults(prefix: string | undefined, _opts: unknown, command: Command) {
   const g = globals(command) as ResultGlobals;
-  await withStore(g.store as string, async (store) => {
+  await withStore(g.store as string, EXISTING, async (store) => {
     const rs = new ResultStore({ backend: store, prefix: g.prefix });
     const rows = [];
     for (const key of await rs.list(prefix)) rows.push(await rs.getMetadata(key));
@@ -52,7 +52,7 @@ async function listResults(prefix: string | undefined, _opts: unknown, command: 
 
 async function showResult(key: string, _opts: unknown, command: Command) {
   const g = globals(command) as ResultGlobals;
-  await withStore(g.store as string, async (store) => {
+  await withStore(g.store as string, EXISTING, async (store) => {
     const rs = new ResultStore({ backend: store, prefix: g.prefix });
     const meta = await rs.getMetadata(key);
     const sets = [];
@@ -73,7 +73,7 @@ async function exportResult(
   command: Command,
 ) {
   const g = globals(command) as ResultGlobals;
-  await withStore(g.store as string, async (store) => {
+  await withStore(g.store as string, EXISTING, async (store) => {
     const text = await new ResultStore({ backend: store, prefix: g.prefix }).export(key, {
       format: opts.format,
       set: opts.set,

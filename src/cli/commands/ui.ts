@@ -54,7 +54,7 @@ export function registerUiCommand(program: Command): void {
   program.on('option:store', (value: string) => stores.push(value));
   program
     .command('ui')
-    .description('browse stores in a local web app: keys, entries, results with plots, memoised calls, tiers')
+    .description('browse existing stores in a local web app: keys, entries, results with plots, memoised calls, tiers')
     .option('--port <n>', 'port to listen on (default: any free port)', parsePort)
     .option('--host <host>', 'interface to listen on (loopback unless you say otherwise)', '127.0.0.1')
     .option('--write', 'allow editing attributes and deleting entries (read-only without it)')
@@ -77,6 +77,8 @@ export function registerUiCommand(program: Command): void {
         write: options.write ?? false,
         resultsPrefix: options.resultsPrefix,
         casPrefix: options.casPrefix,
+        // A viewer opens what is there; a typo in a URL must not create an empty store.
+        create: false,
       });
       // Listen for Ctrl-C before printing the URL: whoever reads it may stop us at once.
       const stopped = untilStopped();
