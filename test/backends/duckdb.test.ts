@@ -11,6 +11,7 @@ afterAll(removeTempDirs);
 runConformanceSuite({
   name: 'duckdb',
   open: () => DuckdbBackend.open({ path: join(tempDir('duckdb'), 'store.duckdb') }),
+  missing: () => ({ type: 'duckdb', path: join(tempDir('duckdb-missing'), 'typo.duckdb') }),
 });
 
 describe('duckdb extras', () => {

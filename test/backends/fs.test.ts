@@ -9,10 +9,15 @@ import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 
 afterAll(removeTempDirs);
 
-runConformanceSuite({ name: 'fs', open: () => FsBackend.open({ root: tempDir('fs') }) });
+runConformanceSuite({
+  name: 'fs',
+  open: () => FsBackend.open({ root: tempDir('fs') }),
+  missing: () => ({ type: 'fs', root: join(tempDir('fs-missing'), 'not', 'here') }),
+});
 runConformanceSuite({
   name: 'fs (no fsync)',
   open: () => FsBackend.open({ root: tempDir('fs-nosync'), fsync: false }),
+  missing: () => ({ type: 'fs', root: join(tempDir('fs-missing'), 'typo'), fsync: false }),
 });
 
 function filesUnder(dir: string): string[] {

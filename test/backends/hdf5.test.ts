@@ -12,7 +12,11 @@ import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 
 afterAll(removeTempDirs);
 
-runConformanceSuite({ name: 'hdf5', open: () => Hdf5Backend.open({ path: join(tempDir('hdf5'), 'store.h5') }) });
+runConformanceSuite({
+  name: 'hdf5',
+  open: () => Hdf5Backend.open({ path: join(tempDir('hdf5'), 'store.h5') }),
+  missing: () => ({ type: 'hdf5', path: join(tempDir('hdf5-missing'), 'typo.h5') }),
+});
 
 const h5ls = spawnSync('h5ls', ['--version']).status === 0;
 

@@ -9,7 +9,11 @@ import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 
 afterAll(removeTempDirs);
 
-runConformanceSuite({ name: 'lmdb', open: () => LmdbBackend.open({ path: tempDir('lmdb') }) });
+runConformanceSuite({
+  name: 'lmdb',
+  open: () => LmdbBackend.open({ path: tempDir('lmdb') }),
+  missing: () => ({ type: 'lmdb', path: join(tempDir('lmdb-missing'), 'typo') }),
+});
 
 describe('lmdb extras', () => {
   it('opens from a URL and round-trips its config', async () => {

@@ -3,11 +3,17 @@ import { MemoryBackend } from '../../src/backends/memory.ts';
 import { CapacityError, OperationError, openBackend } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';
+import { uniqueName } from '../helpers/services.ts';
 
-runConformanceSuite({ name: 'memory', open: async () => new MemoryBackend() });
+runConformanceSuite({
+  name: 'memory',
+  open: async () => new MemoryBackend(),
+  missing: () => ({ type: 'memory', name: uniqueName('never-opened') }),
+});
 runConformanceSuite({
   name: 'memory (bounded, lru)',
   open: async () => new MemoryBackend({ maxBytes: 64 * 1024 * 1024 }),
+  missing: () => ({ type: 'memory' }),
 });
 
 describe('memory extras', () => {

@@ -26,7 +26,12 @@ afterAll(async () => {
   }
 });
 
-runConformanceSuite({ name: 'mysql', open: () => open(), skipReason });
+runConformanceSuite({
+  name: 'mysql',
+  open: () => open(),
+  missing: () => ({ type: 'mysql', ...base, table: uniqueName('missing') }),
+  skipReason,
+});
 
 describe.skipIf(skipReason !== undefined)('mysql extras', () => {
   it('opens from a URL, keeps tables apart and round-trips its config', async () => {

@@ -26,7 +26,12 @@ afterAll(async () => {
   }
 });
 
-runConformanceSuite({ name: 'postgres', open: () => open(), skipReason });
+runConformanceSuite({
+  name: 'postgres',
+  open: () => open(),
+  missing: () => ({ type: 'postgres', ...base, table: uniqueName('missing') }),
+  skipReason,
+});
 
 describe.skipIf(skipReason !== undefined)('postgres extras', () => {
   it('opens from a URL, keeps tables apart and round-trips its config', async () => {

@@ -25,7 +25,12 @@ afterAll(async () => {
   }
 });
 
-runConformanceSuite({ name: 'redis', open: () => open(), skipReason });
+runConformanceSuite({
+  name: 'redis',
+  open: () => open(),
+  missing: () => ({ type: 'redis', host: HOST, port: PORT, prefix: uniqueName('missing') }),
+  skipReason,
+});
 
 describe.skipIf(skipReason !== undefined)('redis extras', () => {
   it('opens from a URL with db and prefix, and keeps prefixes apart', async () => {

@@ -16,6 +16,7 @@ for (const { driver, skip } of await sqliteDrivers()) {
     name: `sqlite (${driver})`,
     skipReason: skip,
     open: () => SqliteBackend.open({ path: join(tempDir('sqlite'), 'store.sqlite'), driver }),
+    missing: () => ({ type: 'sqlite', path: join(tempDir('sqlite-missing'), 'typo.sqlite'), driver }),
   });
 }
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, it as vitestIt } from 'vit
 import { compareKeyPaths } from '../../src/core/keys.ts';
 import {
   type Backend,
+  type BackendConfig,
   CapacityError,
   ConditionFailedError,
   InvalidKeyError,
@@ -10,7 +11,9 @@ import {
   type ListOptions,
   OperationError,
   openBackend,
+  SerializationError,
   StorageError,
+  StoreNotFoundError,
 } from '../../src/index.ts';
 import { bytes, text } from '../helpers/bytes.ts';
 import { runWorkers } from './run-workers.ts';
@@ -21,6 +24,11 @@ export interface ConformanceTarget {
   name: string;
   /** Opens a fresh, empty store. */
   open(): Promise<Backend>;
+  /**
+   * A config of a store of this type that does not exist (a missing file, folder, table,
+   * bucket or prefix), for `openBackend(config, { create: false })`.
+   */
+  missing(): BackendConfig;
   /** When set, the suite is skipped with this message (e.g. the server is unreachable). */
   skipReason?: string | undefined;
   /**
@@ -608,6 +616,80 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         if (tears) return;
         await Promise.all(Array.from({ length: 20 }, (_, i) => store.put('same', bytes(`value-${i}`))));
         expect(text((await store.get('same'))?.value)).toMatch(/^value-\d+$/);
+      });
+    });
+
+    describe('opening existing stores only (create: false)', () => {
+      it('refuses a store that does not exist, and creates nothing', async () => {
+        const missing = target.missing();
+        await expect(openBackend(missing, { create: false })).rejects.toBeInstanceOf(StoreNotFoundError);
+        // Still missing: the refused open left nothing behind.
+        await expect(openBackend(missing, { create: false })).rejects.toBeInstanceOf(StoreNotFoundError);
+      });
+
+      it('opens the store itself with create: false (when it outlives its handle)', async () => {
+        await store.put('exists/a', bytes('here'));
+        const opening = openBackend(store.toConfig(), { create: false });
+        if (!store.capabilities.persistent) {
+          // A volatile store opened again is a new, empty one: there is nothing existing to open.
+          await expect(opening).rejects.toBeInstanceOf(StoreNotFoundError);
+          return;
+        }
+        const again = await opening;
+        opened.push(again);
+        expect(text((await again.get('exists/a'))?.value)).toBe('here');
+      });
+
+      it('refuses unknown open options and a create that is not a boolean', async () => {
+        await expect(openBackend(store.toConfig(), { creat: false } as never)).rejects.toBeInstanceOf(OperationError);
+        await expect(openBackend(store.toConfig(), { create: 'no' } as never)).rejects.toBeInstanceOf(OperationError);
+      });
+    });
+
+    describe('attributes are JSON', () => {
+      const cycle: Record<string, unknown> = {};
+      cycle.self = cycle;
+      const notJson: [string, unknown, string][] = [
+        ['a function', { f: () => 1 }, 'attrs.f'],
+        ['a Date', { when: new Date(0) }, 'attrs.when'],
+        ['NaN', { score: Number.NaN }, 'attrs.score'],
+        ['Infinity, nested', { run: { best: [1, Number.POSITIVE_INFINITY] } }, 'attrs.run.best[1]'],
+        ['a BigInt', { n: 1n }, 'attrs.n'],
+        ['undefined', { u: undefined }, 'attrs.u'],
+        ['a symbol', { s: Symbol('s') }, 'attrs.s'],
+        ['a Map', { m: new Map() }, 'attrs.m'],
+        ['a cycle', cycle, 'attrs.self'],
+      ];
+      for (const [what, attrs, path] of notJson) {
+        it(`refuses ${what} in attrs with a SerializationError naming the key and the attribute, writing nothing`, async () => {
+          const put = store.put('attrs/bad', bytes('x'), { attrs: attrs as never });
+          await expect(put).rejects.toBeInstanceOf(SerializationError);
+          await expect(put).rejects.toThrow(path);
+          await expect(put).rejects.toMatchObject({ key: 'attrs/bad' });
+          await expect(store.putMany([{ key: 'attrs/many', value: bytes('x'), attrs: attrs as never }])).rejects.toThrow(
+            path,
+          );
+          expect(await store.stat('attrs/bad')).toBeUndefined();
+          expect(await store.stat('attrs/many')).toBeUndefined();
+        });
+      }
+    });
+
+    describe('close', () => {
+      it('waits for calls in flight: a put not awaited before close() completes and is kept', async () => {
+        const pending = store.put('inflight/a', bytes('written'), { attrs: { n: 1 } });
+        const pendingMany = store.putMany([{ key: 'inflight/b', value: bytes('too') }]);
+        const pendingRead = store.get('inflight/none');
+        await store.close();
+        await expect(pending).resolves.toMatchObject({ size: 7 });
+        await expect(pendingMany).resolves.toHaveLength(1);
+        await expect(pendingRead).resolves.toBeUndefined();
+        await expect(store.get('inflight/a')).rejects.toBeInstanceOf(OperationError);
+        if (!store.capabilities.persistent) return;
+        const again = await openBackend(store.toConfig());
+        opened.push(again);
+        expect(text((await again.get('inflight/a'))?.value)).toBe('written');
+        expect(text((await again.get('inflight/b'))?.value)).toBe('too');
       });
     });
 

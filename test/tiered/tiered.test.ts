@@ -25,6 +25,7 @@ runConformanceSuite({
   name: 'tiered (memory + memory, lru cache)',
   open: async () =>
     new TieredBackend({ primary: new MemoryBackend(), secondary: new MemoryBackend(), cache: { maxBytes: 1 << 20 } }),
+  missing: () => ({ type: 'tiered', primary: { type: 'memory' }, secondary: { type: 'memory' } }),
 });
 runConformanceSuite({
   name: 'tiered (sqlite + fs, no cache)',
@@ -33,6 +34,11 @@ runConformanceSuite({
       primary: await SqliteBackend.open({ path: join(tempDir('tiered-sqlite'), 't.sqlite') }),
       secondary: await FsBackend.open({ root: tempDir('tiered-fs'), fsync: false }),
     }),
+  missing: () => ({
+    type: 'tiered',
+    primary: { type: 'sqlite', path: join(tempDir('tiered-missing'), 'typo.sqlite') },
+    secondary: { type: 'fs', root: join(tempDir('tiered-missing'), 'typo'), fsync: false },
+  }),
 });
 
 async function all(store: Backend, prefix = ''): Promise<string[]> {
