@@ -39,7 +39,13 @@ const open = () =>
 runConformanceSuite({
   name: 's3 (s3rver, conditional writes declared absent)',
   open,
-  missing: () => ({ type: 's3', bucket: 'stowage-test', prefix: uniqueName('missing'), endpoint, conditionalWrites: 'none' }),
+  missing: () => ({
+    type: 's3',
+    bucket: 'stowage-test',
+    prefix: uniqueName('missing'),
+    endpoint,
+    conditionalWrites: 'none',
+  }),
   longSegmentsUnsupported:
     's3rver keeps each object as a local file and its suffix pushes a 255-byte segment past the file-name limit; S3 itself accepts 1024-byte keys',
   overlappingWritesTear:

@@ -235,6 +235,10 @@ export function runCasSuite(name: string, open: () => Promise<Backend>, skipReas
       const error = await g(1, () => undefined).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SerializationError);
       expect(String(error)).toMatch(/Argument 'cb' of the memoized function 'unsafe'/);
+      const h = memoize(async (_tag: symbol) => 1, { store: memo, name: 'tagged', params: ['tag'] });
+      const symbolError = await h(Symbol('t')).catch((e: unknown) => e);
+      expect(symbolError).toBeInstanceOf(SerializationError);
+      expect(String(symbolError)).toMatch(/Argument 'tag' of the memoized function 'tagged'/);
       expect(() => memoize(async () => 1, { store: memo, name: 'x', ignored: ['a'] } as never)).toThrow(OperationError);
     });
 

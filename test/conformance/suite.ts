@@ -666,9 +666,9 @@ export function runConformanceSuite(target: ConformanceTarget): void {
           await expect(put).rejects.toBeInstanceOf(SerializationError);
           await expect(put).rejects.toThrow(path);
           await expect(put).rejects.toMatchObject({ key: 'attrs/bad' });
-          await expect(store.putMany([{ key: 'attrs/many', value: bytes('x'), attrs: attrs as never }])).rejects.toThrow(
-            path,
-          );
+          await expect(
+            store.putMany([{ key: 'attrs/many', value: bytes('x'), attrs: attrs as never }]),
+          ).rejects.toThrow(path);
           expect(await store.stat('attrs/bad')).toBeUndefined();
           expect(await store.stat('attrs/many')).toBeUndefined();
         });

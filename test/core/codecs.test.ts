@@ -171,4 +171,16 @@ describe('registered classes', () => {
     expect(() => getCodec('msgpack').encode(() => 1)).toThrow(SerializationError);
     expect(() => getCodec('json').decode(new Uint8Array([0x7b]))).toThrow(CorruptValueError);
   });
+
+  it('msgpack refuses the never-used byte 0xc1 instead of decoding it as an object', () => {
+    const msgpack = getCodec('msgpack');
+    expect(() => msgpack.decode(new Uint8Array([0xc1]))).toThrow(CorruptValueError);
+    expect(() => msgpack.decode(new Uint8Array([0x92, 0x01, 0xc1]))).toThrow(CorruptValueError); // [1, 0xc1]
+    expect(() => msgpack.decode(new Uint8Array([0x81, 0xa1, 0x61, 0xc1]))).toThrow(CorruptValueError); // {a: 0xc1}
+    // The byte inside binary data, strings or numbers is data, not the marker.
+    const value = { bin: new Uint8Array([0xc1, 0xc1]), x: -8.5, s: 'Á' };
+    const encoded = msgpack.encode(value);
+    expect(encoded.includes(0xc1)).toBe(true);
+    expect(msgpack.decode(encoded)).toEqual(value);
+  });
 });
