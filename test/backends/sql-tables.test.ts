@@ -31,8 +31,11 @@ async function sqliteEngine(): Promise<Engine> {
   return {
     name: 'sqlite',
     url: async (table) => `sqlite:${path}?table=${table}`,
-    sql: async (statement) =>
-      /^\s*select|^\s*pragma/i.test(statement) ? db.prepare(statement).all() : (db.exec(statement), []),
+    sql: async (statement) => {
+      if (/^\s*(select|pragma)/i.test(statement)) return db.prepare(statement).all();
+      db.exec(statement);
+      return [];
+    },
     tables: async (names) =>
       db
         .prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`)
