@@ -30,7 +30,37 @@ export interface StoreAccess {
 
 /** Opens the store at `url`, runs `fn` on it and closes it, also when `fn` throws. */
 export async function withStore<T>(url: string, access: StoreAccess, fn: (store: Backend) => Promise<T>): Promise<T> {
-  const store = await openBackend(url, { create: access.create }).catch((error: unknown) => {
+  return withStores([[url, access]], ([store]) => fn(store));
+}
+
+/**
+ * Opens several stores, runs `fn` on them (in the order given) and closes them all. The
+ * stores that must exist are opened first, so a missing one fails the command before
+ * any store is created.
+ */
+export async function withStores<const Targets extends readonly (readonly [string, StoreAccess])[], T>(
+  targets: Targets,
+  fn: (stores: { -readonly [K in keyof Targets]: Backend }) => Promise<T>,
+): Promise<T> {
+  const order = targets
+    .map((_, i) => i)
+    .sort((i, j) => Number(targets[i]?.[1].create) - Number(targets[j]?.[1].create));
+  const stores: Backend[] = [];
+  try {
+    for (const i of order) {
+      const [url, access] = targets[i] as readonly [string, StoreAccess];
+      stores[i] = await openFor(url, access);
+    }
+    return await fn(stores as { -readonly [K in keyof Targets]: Backend });
+  } finally {
+    for (const store of stores) await store?.close();
+  }
+}
+
+async function openFor(url: string, access: StoreAccess): Promise<Backend> {
+  try {
+    return await openBackend(url, { create: access.create });
+  } catch (error) {
     if (error instanceof StoreNotFoundError && url === DEFAULT_STORE) {
       const message = error.message.replace(/ \(backend [^)]*\)$/, '');
       throw new StoreNotFoundError(
@@ -39,11 +69,6 @@ export async function withStore<T>(url: string, access: StoreAccess, fn: (store:
       );
     }
     throw error;
-  });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
   }
 }
 

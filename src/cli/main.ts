@@ -18,6 +18,9 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
   version: string;
 };
 
+// An empty STOWAGE_URL (as `STOWAGE_URL= stowage ls` or a blank CI variable) means unset.
+if (process.env.STOWAGE_URL === '') delete process.env.STOWAGE_URL;
+
 // Decided before parsing, so that even a refused command line is reported as JSON.
 const json = process.argv.includes('--json');
 const verbose = process.argv.includes('--verbose') || process.argv.includes('-v');

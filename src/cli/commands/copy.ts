@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import type { Backend } from '../../core/backend.ts';
 import { type CopyProgress, copyEntries } from '../../tiered/copy-entries.ts';
 import { type SyncDirection, syncTiers } from '../../tiered/sync.ts';
-import { CREATE, EXISTING, globals, withStore } from '../command-context.ts';
+import { CREATE, EXISTING, globals, withStores } from '../command-context.ts';
 import { formatBytes, printJson } from '../output.ts';
 
 /** Registers the commands between two stores: `cp` and `sync`. */
@@ -34,8 +34,12 @@ export function registerCopyCommands(program: Command): void {
 
 async function copyStore(src: string, dst: string, opts: { prefix?: string; overwrite?: boolean }, command: Command) {
   const g = globals(command);
-  await withStore(src, EXISTING, (source) =>
-    withStore(dst, CREATE, async (target) => {
+  await withStores(
+    [
+      [src, EXISTING],
+      [dst, CREATE],
+    ],
+    async ([source, target]) => {
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
       const bar = process.stderr.isTTY && !g.json ? await startProgressBar(source, opts.prefix) : undefined;
@@ -54,7 +58,7 @@ async function copyStore(src: string, dst: string, opts: { prefix?: string; over
           `copied ${copied}, skipped ${skipped}, ${formatBytes(bytes)}${interrupted ? ' (interrupted: run again to resume)' : ''}\n`,
         );
       if (interrupted) process.exitCode = 1;
-    }),
+    },
   );
 }
 
@@ -94,8 +98,12 @@ async function syncStores(
   // A dry run writes nothing, so both must exist.
   const fromA = direction !== 'secondaryToPrimary' || opts.dryRun === true;
   const fromB = direction !== 'primaryToSecondary' || opts.dryRun === true;
-  await withStore(a, fromA ? EXISTING : CREATE, (first) =>
-    withStore(b, fromB ? EXISTING : CREATE, async (second) => {
+  await withStores(
+    [
+      [a, fromA ? EXISTING : CREATE],
+      [b, fromB ? EXISTING : CREATE],
+    ],
+    async ([first, second]) => {
       const report = await syncTiers(first, second, { direction, prefix: opts.prefix, dryRun: opts.dryRun });
       const summary = {
         copied: report.copied,
@@ -111,6 +119,6 @@ async function syncStores(
           `${opts.dryRun ? 'would copy' : 'copied'} ${report.copied}, skipped ${report.skipped}, conflicts ${report.conflicts}, errors ${report.errors}\n`,
         );
       if (report.errors > 0) process.exitCode = 1;
-    }),
+    },
   );
 }
