@@ -13,7 +13,6 @@ it('runs every benchmark scenario and writes its report', () => {
   const run = spawnSync(
     process.execPath,
     [
-      '--conditions=source',
       '--import',
       'tsx',
       fileURLToPath(new URL('../bench/run.ts', import.meta.url)),

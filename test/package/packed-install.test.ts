@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,60 @@ describe('the packed package, installed into an empty project', () => {
     for (const driver of ['better-sqlite3', 'pg', 'mysql2', 'ioredis', 'lmdb', 'h5wasm', '@duckdb/node-api']) {
       expect(existsSync(join(project, 'node_modules', driver)), driver).toBe(false);
     }
+  });
+
+  it('ships a LICENSE, no source condition, and the adapters\' libraries as optional peers', () => {
+    const installed = join(project, 'node_modules', 'stowage');
+    expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      license: string;
+      exports: Record<string, Record<string, string>>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    expect(manifest.license).toBe('MIT');
+    for (const [subpath, conditions] of Object.entries(manifest.exports)) {
+      expect(Object.keys(conditions), subpath).toEqual(['types', 'default']);
+      expect(conditions.default, subpath).toMatch(/^\.\/dist\/.*\.js$/);
+    }
+    expect(manifest.peerDependenciesMeta.keyv?.optional).toBe(true);
+    expect(manifest.peerDependenciesMeta.unstorage?.optional).toBe(true);
+  });
+
+  it('type-checks in a consumer whose tsconfig sets customConditions: ["source"]', () => {
+    // With a published `source` condition such a consumer resolved stowage to its .ts
+    // files and got errors from inside node_modules.
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2023', 'ESNext.Disposable'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          customConditions: ['source'],
+          typeRoots: [join(root, 'node_modules/@types')],
+          types: ['node'],
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    writeFileSync(
+      join(project, 'consumer.ts'),
+      `import { openBackend, StoreNotFoundError } from 'stowage';
+import { PersiDict } from 'stowage/dict';
+await using store = await openBackend('memory://', { create: true });
+const dict = new PersiDict<{ x: number }>({ backend: store });
+await dict.set('a', { x: 1 });
+export const missing: typeof StoreNotFoundError = StoreNotFoundError;
+`,
+    );
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], {
+      encoding: 'utf8',
+    });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
   });
 
   it('resolves the root and every layer subpath, with one export each that works', () => {

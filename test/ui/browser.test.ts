@@ -305,9 +305,10 @@ describe.skipIf(skip)("the quick start's results in the explorer", () => {
     // npm start, run in a scratch directory: it writes ./.stowage/results.sqlite there.
     const dir = tempDir('ui-quickstart');
     const quickstart = fileURLToPath(new URL('../../examples/quickstart.ts', import.meta.url));
-    // tsx by path: `--import tsx` would be resolved from the scratch directory.
+    // tsx by path: `--import tsx` would be resolved from the scratch directory. From there
+    // 'stowage' is the package itself (dist/, compiled by the global setup), as users get it.
     const tsx = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
-    const run = spawnSync(process.execPath, ['--conditions=source', '--import', tsx, quickstart], {
+    const run = spawnSync(process.execPath, ['--import', tsx, quickstart], {
       cwd: dir,
       encoding: 'utf8',
     });
