@@ -12,14 +12,7 @@ it('runs every benchmark scenario and writes its report', () => {
   const out = tempDir('bench');
   const run = spawnSync(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('../bench/run.ts', import.meta.url)),
-      '--tiny',
-      '--out',
-      out,
-    ],
+    ['--import', 'tsx', fileURLToPath(new URL('../bench/run.ts', import.meta.url)), '--tiny', '--out', out],
     {
       encoding: 'utf8',
       timeout: 240_000,

@@ -56,7 +56,7 @@ describe('the packed package, installed into an empty project', () => {
     }
   });
 
-  it('ships a LICENSE, no source condition, and the adapters\' libraries as optional peers', () => {
+  it("ships a LICENSE, no source condition, and the adapters' libraries as optional peers", () => {
     const installed = join(project, 'node_modules', 'stowage');
     expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
