@@ -69,7 +69,13 @@ export abstract class BaseBackend implements Backend {
   #inFlight = 0;
   #idle: (() => void) | undefined;
 
-  constructor() {
+  /**
+   * @param options.trackCalls count calls in flight so that `close()` waits for them
+   *   (default true). A backend whose calls all complete synchronously (memory, void)
+   *   turns it off: no call of theirs can still be running when `close()` is called.
+   */
+  constructor(options: { trackCalls?: boolean } = {}) {
+    if (options.trackCalls === false) return;
     // Each call of the contract is counted while it runs, so close() can wait for it.
     // Subclass methods are on the prototype already, so these wrap the subclass's own.
     const self = this as unknown as Record<string, unknown>;

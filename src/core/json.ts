@@ -34,29 +34,41 @@ export function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): bo
  * cycles.
  */
 export function nonJsonPart(value: unknown, path: string): { path: string; found: string } | undefined {
-  return findNonJson(value, path, new Set());
+  return findNonJson(value, path, undefined);
 }
 
-function findNonJson(value: unknown, path: string, seen: Set<object>): { path: string; found: string } | undefined {
+// `seen` is made on the first nested object, so flat attributes (the common case) cost
+// one pass and no allocation.
+function findNonJson(
+  value: unknown,
+  path: string,
+  seen: Set<object> | undefined,
+): { path: string; found: string } | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, found: String(value) };
   if (typeof value !== 'object')
     return { path, found: typeof value === 'undefined' ? 'undefined' : `a ${typeof value}` };
-  if (seen.has(value)) return { path, found: 'a cycle' };
+  if (seen?.has(value)) return { path, found: 'a cycle' };
   const isArray = Array.isArray(value);
   if (!isArray && !isPlainObject(value)) return { path, found: `a ${value.constructor?.name ?? 'class'} instance` };
-  seen.add(value);
+  const inner = seen ?? new Set<object>();
+  inner.add(value);
   if (isArray) {
     for (let i = 0; i < value.length; i++) {
-      const bad = findNonJson(value[i], `${path}[${i}]`, seen);
+      const item = value[i];
+      if (typeof item === 'string' || typeof item === 'boolean' || item === null) continue;
+      const bad = findNonJson(item, `${path}[${i}]`, inner);
       if (bad) return bad;
     }
   } else {
-    for (const [name, item] of Object.entries(value)) {
-      const bad = findNonJson(item, `${path}.${name}`, seen);
+    for (const name in value) {
+      const item = (value as Record<string, unknown>)[name];
+      if (typeof item === 'string' || typeof item === 'boolean' || item === null) continue;
+      if (typeof item === 'number' && Number.isFinite(item)) continue;
+      const bad = findNonJson(item, `${path}.${name}`, inner);
       if (bad) return bad;
     }
   }
-  seen.delete(value);
+  inner.delete(value);
   return undefined;
 }
