@@ -139,6 +139,26 @@ export const missing: typeof StoreNotFoundError = StoreNotFoundError;
     });
   });
 
+  it('names the package to install for a missing driver (h5wasm, not h5wasm/node)', () => {
+    const out = run(
+      process.execPath,
+      `
+      const { openBackend, DriverMissingError } = await import('stowage');
+      const seen = [];
+      for (const url of ['hdf5:./r.h5', 'mysql://root@127.0.0.1/test', 'redis://127.0.0.1:6379/0']) {
+        const error = await openBackend(url).catch((e) => e);
+        seen.push([error instanceof DriverMissingError, error.packageName, error.message.includes('npm install ' + error.packageName + ' ')]);
+      }
+      console.log(JSON.stringify(seen));
+      `,
+    );
+    expect(JSON.parse(out)).toEqual([
+      [true, 'h5wasm', true],
+      [true, 'mysql2', true],
+      [true, 'ioredis', true],
+    ]);
+  });
+
   it('opens a tiered config through the adapters without importing the root', () => {
     const out = run(
       process.execPath,
