@@ -158,6 +158,9 @@ describe('stowage CLI', () => {
     );
     expect(calls).toHaveLength(1);
     expect(JSON.parse((await cli(['--store', url, '--json', 'calls', 'ls'])).stdout)).toHaveLength(2);
+    const versioned = ['--store', url, '--json', 'calls', 'query', '--fn', 'square', '--fn-version'];
+    expect(JSON.parse((await cli([...versioned, '1'])).stdout)).toHaveLength(2);
+    expect(JSON.parse((await cli([...versioned, '2'])).stdout)).toHaveLength(0);
     const dry = JSON.parse((await cli(['--store', url, '--json', 'gc', '--dry-run'])).stdout);
     // The orphan is two nodes: the object, and its 500-byte string stored apart (above the inline threshold).
     expect(dry.removed).toBe(2);
