@@ -44,9 +44,23 @@ export interface ResultStoreOptions {
   evictionPolicy?: EvictionPolicy | undefined;
   /** Close the backend when the store is closed (the factories set it for the backends they open). */
   ownsBackend?: boolean | undefined;
+  /**
+   * Keep the loaded results as live objects, for {@link ResultStore.getResultReference}
+   * (OptiScope's memory backend; `createMemoryStorage` sets it).
+   */
+  references?: boolean | undefined;
 }
 
-const STORE_OPTIONS = ['backend', 'prefix', 'keyPrefix', 'format', 'maxBytes', 'evictionPolicy', 'ownsBackend'];
+const STORE_OPTIONS = [
+  'backend',
+  'prefix',
+  'keyPrefix',
+  'format',
+  'maxBytes',
+  'evictionPolicy',
+  'ownsBackend',
+  'references',
+];
 
 /** Options of {@link ResultStore.save}. */
 export interface SaveOptions {
@@ -116,6 +130,7 @@ export class ResultStore implements AsyncDisposable {
   readonly #keyPrefix: Key;
   readonly #options: ResultStoreOptions;
   readonly #eviction: ResultEviction | undefined;
+  readonly #live: Map<string, OptimizationResult> | undefined;
 
   constructor(options: ResultStoreOptions) {
     rejectUnknownOptions(options, STORE_OPTIONS, 'ResultStore');
@@ -128,6 +143,7 @@ export class ResultStore implements AsyncDisposable {
     this.#root = parsePrefix(options.prefix ?? 'results', options.backend.label).segments;
     this.prefix = this.#root;
     this.#keyPrefix = parsePrefix(options.keyPrefix, options.backend.label).segments;
+    this.#live = options.references ? new Map() : undefined;
     this.#eviction =
       options.maxBytes === undefined
         ? undefined
@@ -192,12 +208,45 @@ export class ResultStore implements AsyncDisposable {
       await this.backend.deleteMany(written).catch(() => undefined);
       throw error;
     }
+    this.#live?.delete(k.join('/'));
     if (this.#eviction) for (const evicted of this.#eviction.added(k, sizeBytes)) await this.#deleteIfThere(evicted);
   }
 
   /** Loads a whole result; throws `NotFoundError` when absent. */
   async load(key: KeyInput): Promise<OptimizationResult> {
     const k = this.#full(key);
+    const live = this.#live?.get(k.join('/'));
+    if (live) {
+      this.#eviction?.used(k);
+      return copyOf(live);
+    }
+    return this.#loadStored(k);
+  }
+
+  /**
+   * The stored result itself, not a copy (OptiScope's `get_result_reference`), on stores
+   * made with `references: true` (memory stores from `createMemoryStorage`). Changes made
+   * to it are what later `load` calls return copies of; sizes and counts in
+   * {@link getMetadata} stay those of the last save until it is saved again.
+   */
+  async getResultReference(key: KeyInput): Promise<OptimizationResult> {
+    if (!this.#live) {
+      throw new OperationError('getResultReference needs a store opened with references: true (memory stores)', {
+        key,
+        backend: this.backend.label,
+      });
+    }
+    const k = this.#full(key);
+    let live = this.#live.get(k.join('/'));
+    if (!live) {
+      live = await this.#loadStored(k);
+      this.#live.set(k.join('/'), live);
+    }
+    this.#eviction?.used(k);
+    return live;
+  }
+
+  async #loadStored(k: Key): Promise<OptimizationResult> {
     const { header } = await this.#readHeader(k);
     this.#eviction?.used(k);
     const found = await this.backend.getMany(header.sets.map((name) => this.#setKey(k, header.version, name)));
@@ -222,6 +271,7 @@ export class ResultStore implements AsyncDisposable {
     await this.backend.delete(this.#headerKey(k), { ifMatch: meta.etag });
     await this.backend.clear(this.#setsPrefix(k));
     this.#eviction?.removed(k);
+    this.#live?.delete(k.join('/'));
   }
 
   async #deleteIfThere(k: Key): Promise<void> {
@@ -295,11 +345,13 @@ export class ResultStore implements AsyncDisposable {
     await this.backend.delete(this.#headerKey(a));
     await this.backend.clear(this.#setsPrefix(a));
     this.#eviction?.renamed(a, b);
+    this.#live?.delete(a.join('/'));
   }
 
   /** Saves one set into an existing result (replacing a set of the same name). */
   async saveSet(key: KeyInput, name: string, set: ResultSet): Promise<void> {
     const k = this.#full(key);
+    this.#live?.delete(k.join('/'));
     const stored = name === set.name ? set : set.withName(name);
     const { bytes, attrs: setAttrs } = this.#encodeSet(stored, k);
     await this.#updateHeader(k, async (header, attrs) => {
@@ -313,6 +365,8 @@ export class ResultStore implements AsyncDisposable {
   /** Loads one set without reading the others. */
   async loadSet(key: KeyInput, name: string): Promise<ResultSet> {
     const k = this.#full(key);
+    const live = this.#live?.get(k.join('/'));
+    if (live?.sets.has(name)) return copyOf(live).getSet(name);
     const meta = await this.backend.stat(this.#headerKey(k));
     if (!meta) throw this.#notFound(k);
     this.#eviction?.used(k);
@@ -324,6 +378,7 @@ export class ResultStore implements AsyncDisposable {
   /** Removes one set; throws `NotFoundError` if it does not exist. */
   async deleteSet(key: KeyInput, name: string): Promise<void> {
     const k = this.#full(key);
+    this.#live?.delete(k.join('/'));
     let version = '';
     await this.#updateHeader(k, async (header, attrs) => {
       if (!header.sets.includes(name))
@@ -513,7 +568,13 @@ export class ResultStore implements AsyncDisposable {
 
   // A store like this one (same backend, options and eviction state) with some options changed.
   #view(changes: Partial<ResultStoreOptions>): ResultStore {
-    return new ResultStore({ ...this.#options, ...changes, maxBytes: undefined, ownsBackend: false });
+    return new ResultStore({
+      ...this.#options,
+      ...changes,
+      maxBytes: undefined,
+      ownsBackend: false,
+      references: false,
+    });
   }
 
   #headerAttrs(meta: Meta): HeaderAttrs {
@@ -589,3 +650,8 @@ export class ResultStore implements AsyncDisposable {
 }
 
 markStoreObject(ResultStore);
+
+// A deep copy: the same values, typed arrays of the same kinds, nothing shared.
+function copyOf(result: OptimizationResult): OptimizationResult {
+  return OptimizationResult.fromJSON(structuredClone(result.toJSON()));
+}
