@@ -1,3 +1,4 @@
+export type { SetSlice } from './columnar-sets.ts';
 export { resultToCsv, setToCsv } from './csv.ts';
 export {
   type CreateStorageManagerOptions,

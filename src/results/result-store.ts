@@ -1,12 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { EvictionPolicy } from '../backends/kit/byte-bounded-map.ts';
-import type { Backend, BackendInfo, Meta } from '../core/backend.ts';
+import type { Backend, BackendInfo, Meta, StoredValue } from '../core/backend.ts';
 import { decodeValue, encodeValue, msgpackCodec } from '../core/codecs/index.ts';
 import { ConditionFailedError, NotFoundError, OperationError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { type Key, type KeyInput, parseKey, parsePrefix } from '../core/keys.ts';
 import { rejectUnknownOptions } from '../core/known-options.ts';
 import { markStoreObject } from '../core/store-object.ts';
+import {
+  chunkFolderOf,
+  columnarEntries,
+  DEFAULT_CHUNK_BYTES,
+  estimatedBytes,
+  readColumnarSet,
+  type SetSlice,
+  selectFrom,
+} from './columnar-sets.ts';
 import { resultToCsv, setToCsv } from './csv.ts';
 import { OptimizationResult, type OptimizationResultJSON } from './optimization-result.ts';
 import { readResultDirectory, writeResultDirectory } from './result-directory.ts';
@@ -45,6 +54,11 @@ export interface ResultStoreOptions {
   /** Close the backend when the store is closed (the factories set it for the backends they open). */
   ownsBackend?: boolean | undefined;
   /**
+   * Largest chunk of a column in the `columns` format, in bytes (default 4 MiB): smaller
+   * chunks make row slices read less, larger ones mean fewer entries.
+   */
+  chunkBytes?: number | undefined;
+  /**
    * Keep the loaded results as live objects, for {@link ResultStore.getResultReference}
    * (OptiScope's memory backend; `createMemoryStorage` sets it).
    */
@@ -60,6 +74,7 @@ const STORE_OPTIONS = [
   'evictionPolicy',
   'ownsBackend',
   'references',
+  'chunkBytes',
 ];
 
 /** Options of {@link ResultStore.save}. */
@@ -134,6 +149,10 @@ export class ResultStore implements AsyncDisposable {
 
   constructor(options: ResultStoreOptions) {
     rejectUnknownOptions(options, STORE_OPTIONS, 'ResultStore');
+    const chunkBytes = options.chunkBytes;
+    if (chunkBytes !== undefined && !(Number.isInteger(chunkBytes) && chunkBytes > 0)) {
+      throw new OperationError(`chunkBytes must be a positive integer, got ${chunkBytes}`);
+    }
     if (options.format !== undefined && !SET_FORMATS.includes(options.format)) {
       throw new OperationError(`Unknown result format '${options.format}' (known: ${SET_FORMATS.join(', ')})`);
     }
@@ -169,10 +188,10 @@ export class ResultStore implements AsyncDisposable {
       backend: this.backend.label,
     });
     const k = this.#full(key);
-    const encodedSets = result.listSets().map((name) => ({ name, ...this.#encodeSet(result.getSet(name), k) }));
+    const sets = result.listSets().map((name) => result.getSet(name));
     this.#eviction?.checkFits(
       k,
-      encodedSets.reduce((n, set) => n + set.bytes.byteLength, 0),
+      sets.reduce((n, set) => n + estimatedBytes(set), 0),
     );
     const existing = await this.backend.get(this.#headerKey(k));
     if (existing && options.overwrite === false) {
@@ -187,12 +206,7 @@ export class ResultStore implements AsyncDisposable {
     let sizeBytes: number;
     try {
       let setBytes = 0;
-      for (const { name, bytes, attrs } of encodedSets) {
-        const setKey = this.#setKey(k, version, name);
-        const meta = await this.backend.put(setKey, bytes, { attrs });
-        written.push(setKey);
-        setBytes += meta.size;
-      }
+      for (const set of sets) setBytes += await this.#writeSet(this.#setKey(k, version, set.name), set, k, written);
       const previous = existing ? this.#headerAttrs(existing.meta) : undefined;
       const custom = options.mergeMetadata
         ? { ...(previous?.custom ?? {}), ...(options.metadata ?? {}) }
@@ -256,10 +270,10 @@ export class ResultStore implements AsyncDisposable {
           key: k,
           backend: this.backend.label,
         });
-      return this.#decodeSet(hit.value, hit.meta.attrs, k);
+      return this.#readSet(this.#setKey(k, header.version, header.sets[i] as string), hit, k, {});
     });
     const { version: _v, sets: _s, ...rest } = header;
-    return new OptimizationResult({ ...rest, sets });
+    return new OptimizationResult({ ...rest, sets: await Promise.all(sets) });
   }
 
   /** Deletes a result and all its sets; throws `NotFoundError` when absent. */
@@ -326,10 +340,15 @@ export class ResultStore implements AsyncDisposable {
     const version = newVersion();
     const written: Key[] = [];
     try {
-      const found = await this.backend.getMany(header.sets.map((name) => this.#setKey(a, header.version, name)));
-      for (const [i, hit] of found.entries()) {
+      // Every entry of the sets (chunks included), the sets' own entries last.
+      const from = this.#versionPrefix(a, header.version);
+      const keys: Key[] = [];
+      for await (const key of this.backend.keys(from)) keys.push(key);
+      keys.sort((x, y) => y.length - x.length);
+      for (const key of keys) {
+        const hit = await this.backend.get(key);
         if (!hit) continue;
-        const target = this.#setKey(b, version, header.sets[i] as string);
+        const target = [...this.#versionPrefix(b, version), ...key.slice(from.length)];
         await this.backend.put(target, hit.value, { attrs: hit.meta.attrs });
         written.push(target);
       }
@@ -353,26 +372,35 @@ export class ResultStore implements AsyncDisposable {
     const k = this.#full(key);
     this.#live?.delete(k.join('/'));
     const stored = name === set.name ? set : set.withName(name);
-    const { bytes, attrs: setAttrs } = this.#encodeSet(stored, k);
+    let setKey: Key = [];
     await this.#updateHeader(k, async (header, attrs) => {
-      await this.backend.put(this.#setKey(k, header.version, name), bytes, { attrs: setAttrs });
+      setKey = this.#setKey(k, header.version, name);
+      await this.#writeSet(setKey, stored, k, []);
       const sets = header.sets.includes(name) ? header.sets : [...header.sets, name].sort();
       return { header: { ...header, sets }, attrs: { ...attrs, nSets: sets.length } };
     });
+    await this.#dropStaleChunks(setKey, k);
     await this.#refreshSizes(k);
   }
 
-  /** Loads one set without reading the others. */
-  async loadSet(key: KeyInput, name: string): Promise<ResultSet> {
+  /**
+   * Loads one set without reading the others; `slice` picks columns and a range of rows.
+   * With the `columns` format only the chunks holding them are read; other formats read
+   * the set whole and slice it.
+   */
+  async loadSet(key: KeyInput, name: string, slice: SetSlice = {}): Promise<ResultSet> {
+    rejectUnknownOptions(slice, ['columns', 'rows'], 'ResultStore.loadSet', { backend: this.backend.label });
     const k = this.#full(key);
+    const context = { key: k.join('/'), backend: this.backend.label };
     const live = this.#live?.get(k.join('/'));
-    if (live?.sets.has(name)) return copyOf(live).getSet(name);
+    if (live?.sets.has(name)) return selectFrom(copyOf(live).getSet(name), slice, context);
     const meta = await this.backend.stat(this.#headerKey(k));
     if (!meta) throw this.#notFound(k);
     this.#eviction?.used(k);
-    const hit = await this.backend.get(this.#setKey(k, this.#headerAttrs(meta).version, name));
+    const setKey = this.#setKey(k, this.#headerAttrs(meta).version, name);
+    const hit = await this.backend.get(setKey);
     if (!hit) throw new NotFoundError(`The result has no set '${name}'`, { key: k, backend: this.backend.label });
-    return this.#decodeSet(hit.value, hit.meta.attrs, k);
+    return this.#readSet(setKey, hit, k, slice);
   }
 
   /** Removes one set; throws `NotFoundError` if it does not exist. */
@@ -388,6 +416,7 @@ export class ResultStore implements AsyncDisposable {
       return { header: { ...header, sets }, attrs: { ...attrs, nSets: sets.length } };
     });
     await this.backend.delete(this.#setKey(k, version, name));
+    await this.backend.clear(this.#setKey(k, version, name));
     await this.#refreshSizes(k);
   }
 
@@ -558,12 +587,46 @@ export class ResultStore implements AsyncDisposable {
     return encodeValue(msgpackCodec, header, { key: k, backend: this.backend.label });
   }
 
-  #encodeSet(set: ResultSet, k: Key): { bytes: Uint8Array; attrs: JsonObject } {
-    return encodeSet(set, this.format, { key: k.join('/'), backend: this.backend.label });
+  // Writes one set at `setKey` (for the columns format its chunks first, a fresh chunk
+  // folder each time, then the manifest); records the keys written, resolves their bytes.
+  async #writeSet(setKey: Key, set: ResultSet, k: Key, written: Key[]): Promise<number> {
+    const context = { key: k.join('/'), backend: this.backend.label };
+    if (this.format !== 'columns') {
+      const { bytes, attrs } = encodeSet(set, this.format, context);
+      const meta = await this.backend.put(setKey, bytes, { attrs });
+      written.push(setKey);
+      return meta.size;
+    }
+    let total = 0;
+    for (const entry of columnarEntries(set, newVersion(), this.#options.chunkBytes ?? DEFAULT_CHUNK_BYTES, context)) {
+      const key = [...setKey, ...entry.path];
+      const meta = await this.backend.put(key, entry.bytes, { attrs: entry.attrs });
+      written.push(key);
+      total += meta.size;
+    }
+    return total;
   }
 
-  #decodeSet(bytes: Uint8Array, attrs: JsonObject, k: Key): ResultSet {
-    return decodeSet(bytes, attrs, { key: k.join('/'), backend: this.backend.label });
+  async #readSet(setKey: Key, hit: StoredValue, k: Key, slice: SetSlice): Promise<ResultSet> {
+    const context = { key: k.join('/'), backend: this.backend.label };
+    if (hit.meta.attrs.format !== 'columns')
+      return selectFrom(decodeSet(hit.value, hit.meta.attrs, context), slice, context);
+    const readChunks = async (paths: Key[]) =>
+      (await this.backend.getMany(paths.map((p) => [...setKey, ...p]))).map((chunk) => chunk?.value);
+    return readColumnarSet(hit.value, readChunks, slice, context);
+  }
+
+  // After a set was replaced in place: the chunks of its earlier versions go.
+  async #dropStaleChunks(setKey: Key, k: Key): Promise<void> {
+    const hit = await this.backend.get(setKey);
+    if (hit?.meta.attrs.format !== 'columns') {
+      await this.backend.clear(setKey);
+      return;
+    }
+    const current = chunkFolderOf(hit.value, { key: k.join('/'), backend: this.backend.label });
+    const stale: Key[] = [];
+    for await (const key of this.backend.keys(setKey)) if (key[setKey.length] !== current) stale.push(key);
+    await this.backend.deleteMany(stale);
   }
 
   // A store like this one (same backend, options and eviction state) with some options changed.
@@ -633,12 +696,12 @@ export class ResultStore implements AsyncDisposable {
     await this.#updateHeader(k, async (header, attrs) => {
       let sizeBytes = this.#encodeHeader(header, k).byteLength;
       let nPoints = 0;
-      for await (const { key, meta } of this.backend.list(this.#versionPrefix(k, header.version), {
-        recursive: false,
-      })) {
-        if (!header.sets.includes(key[key.length - 1] as string)) continue;
+      const prefix = this.#versionPrefix(k, header.version);
+      for await (const { key, meta } of this.backend.list(prefix)) {
+        if (!header.sets.includes(key[prefix.length] as string)) continue;
         sizeBytes += meta.size;
-        nPoints += Number(meta.attrs.nPoints ?? 0);
+        // A set's own entry is directly under the version; deeper ones are its chunks.
+        if (key.length === prefix.length + 1) nPoints += Number(meta.attrs.nPoints ?? 0);
       }
       return { header, attrs: { ...attrs, sizeBytes, nPoints, nSets: header.sets.length } };
     });

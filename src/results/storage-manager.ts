@@ -8,6 +8,7 @@ import { markStoreObject } from '../core/store-object.ts';
 import type { EvictionPolicy } from '../tiered/byte-cache.ts';
 import type { SyncOptions, SyncReport } from '../tiered/sync.ts';
 import { type SecondaryFailure, type Tier, TieredBackend } from '../tiered/tiered-backend.ts';
+import type { SetSlice } from './columnar-sets.ts';
 import type { OptimizationResult } from './optimization-result.ts';
 import type { ResultSet } from './result-set.ts';
 import { type ResultMetadata, ResultStore, type SaveOptions } from './result-store.ts';
@@ -138,8 +139,9 @@ export class StorageManager implements AsyncDisposable {
   }
 
   /** Loads one set without reading the others. */
-  async loadSet(key: KeyInput, name: string, options: { useCache?: boolean } = {}): Promise<ResultSet> {
-    return this.#on({ useCache: options.useCache ?? true }).loadSet(key, name);
+  async loadSet(key: KeyInput, name: string, options: SetSlice & { useCache?: boolean } = {}): Promise<ResultSet> {
+    const { useCache, ...slice } = options;
+    return this.#on({ useCache: useCache ?? true }).loadSet(key, name, slice);
   }
 
   /** Saves one set into a stored result. */
