@@ -25,6 +25,7 @@ export {
   type ResultCompactReport,
   type ResultMetadata,
   ResultStore,
+  type ResultStoreInfo,
   type ResultStoreOptions,
   type SaveOptions,
 } from './result-store.ts';
@@ -33,5 +34,6 @@ export {
   type ManagerTier,
   StorageManager,
   type StorageManagerConfig,
+  type StorageManagerInfo,
   type StorageManagerOptions,
 } from './storage-manager.ts';

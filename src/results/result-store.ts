@@ -25,12 +25,19 @@ import { decodeSet, encodeSet, SET_FORMATS, type SetFormat } from './set-formats
 
 /** Metadata of a stored result, readable without loading it. */
 export interface ResultMetadata {
+  /** The result's key in the store (relative to a session). */
   key: string;
+  /** When it was first saved. */
   createdAt: Date;
+  /** When it was last saved or changed. */
   modifiedAt: Date;
+  /** Bytes it takes stored: its header and every set. */
   sizeBytes: number;
+  /** Points over all its sets. */
   nPoints: number;
+  /** Number of sets. */
   nSets: number;
+  /** The custom metadata given to `save` / `updateMetadata`. */
   custom: JsonObject;
 }
 
@@ -94,6 +101,18 @@ export interface SaveOptions {
 export interface ExportDirectoryOptions {
   /** The sets' file format: `csv` (default; pandas, Excel) or `json` (jq). */
   format?: 'csv' | 'json' | undefined;
+}
+
+/** What {@link ResultStore.info} reports. */
+export interface ResultStoreInfo {
+  /** Stored results. */
+  results: number;
+  /** Sets over all results. */
+  sets: number;
+  /** Bytes over all results. */
+  sizeBytes: number;
+  /** The backend's own info. */
+  backend: BackendInfo;
 }
 
 /** What {@link ResultStore.compact} did. */
@@ -465,7 +484,7 @@ export class ResultStore implements AsyncDisposable {
   }
 
   /** Counts and sizes of the stored results, and the backend's own info. */
-  async info(): Promise<{ results: number; sets: number; sizeBytes: number; backend: BackendInfo }> {
+  async info(): Promise<ResultStoreInfo> {
     let results = 0;
     let sets = 0;
     let sizeBytes = 0;
