@@ -6,4 +6,4 @@ export {
   type PersiDictOptions,
   type UpdateOptions,
 } from './persi-dict.ts';
-export type { ValueClass, ValueSchema } from './value-check.ts';
+export type { SchemaResult, ValueClass, ValueSchema } from './value-check.ts';

@@ -42,10 +42,15 @@ export interface UpdateOptions {
 
 /** A configuration that reopens the same dict with {@link PersiDict.fromConfig}. */
 export interface PersiDictConfig {
+  /** The backend's config. */
   readonly backend: BackendConfig;
+  /** The dict's prefix in the backend. */
   readonly prefix: readonly string[];
+  /** The codec's name. */
   readonly codec: string;
+  /** Whether existing keys are frozen. */
   readonly appendOnly: boolean;
+  /** Room for fields later versions add. */
   readonly [extra: string]: JsonValue | BackendConfig | readonly string[] | undefined;
 }
 
@@ -404,10 +409,12 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
     if (this.#ownsBackend) await this.#backend.close();
   }
 
+  /** Same as {@link close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
+  /** `for await (const [key, value] of dict)`: the same as {@link entries}. */
   [Symbol.asyncIterator](): AsyncIterator<[Key, T]> {
     return this.entries()[Symbol.asyncIterator]();
   }

@@ -2,8 +2,24 @@ import { ValueTypeError } from '../core/errors.ts';
 
 /** A schema with zod's `safeParse` shape (zod, valibot adapters, ...). */
 export interface ValueSchema<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false; error: unknown };
+  /** Checks `value`: the parsed value on success, the error otherwise. */
+  safeParse(value: unknown): SchemaResult<T>;
 }
+
+/** What {@link ValueSchema.safeParse} returns. */
+export type SchemaResult<T> =
+  | {
+      /** The value passed. */
+      success: true;
+      /** The value as the schema parsed it. */
+      data: T;
+    }
+  | {
+      /** The value failed. */
+      success: false;
+      /** Why (zod's error, or any other). */
+      error: unknown;
+    };
 
 /** A class whose instances the dict accepts; `String`, `Number`, `Boolean` and `BigInt` mean the primitives. */
 // biome-ignore lint/suspicious/noExplicitAny: any constructor signature is acceptable here.

@@ -32,6 +32,7 @@ export async function createMemoryStorage(options: MemoryStorageOptions = {}): P
     evictionPolicy: options.evictionPolicy,
     format: options.format,
     ownsBackend: true,
+    references: true,
   });
 }
 

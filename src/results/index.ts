@@ -1,3 +1,4 @@
+export type { SetSlice } from './columnar-sets.ts';
 export { resultToCsv, setToCsv } from './csv.ts';
 export {
   type CreateStorageManagerOptions,
@@ -24,6 +25,7 @@ export {
   type ResultCompactReport,
   type ResultMetadata,
   ResultStore,
+  type ResultStoreInfo,
   type ResultStoreOptions,
   type SaveOptions,
 } from './result-store.ts';
@@ -32,5 +34,6 @@ export {
   type ManagerTier,
   StorageManager,
   type StorageManagerConfig,
+  type StorageManagerInfo,
   type StorageManagerOptions,
 } from './storage-manager.ts';

@@ -4,54 +4,83 @@ import { ResultSet, type ResultSetJSON } from './result-set.ts';
 
 /** A design variable of the problem. */
 export interface DesignVariable {
+  /** The variable's name (a column name in the result's sets). */
   name: string;
+  /** Lower bound. */
   lower?: number;
+  /** Upper bound. */
   upper?: number;
+  /** What values it takes. */
   type?: 'continuous' | 'integer' | 'categorical';
+  /** Anything else the solver records. */
   [extra: string]: unknown;
 }
 
 /** An objective of the problem. */
 export interface Objective {
+  /** The objective's name (a column name in the result's sets). */
   name: string;
+  /** Which way is better (default `minimize`). */
   sense?: 'minimize' | 'maximize';
+  /** Anything else the solver records. */
   [extra: string]: unknown;
 }
 
 /** A constraint of the problem. */
 export interface Constraint {
+  /** The constraint's name (a column name in the result's sets). */
   name: string;
+  /** `inequality` (value <= bound) or `equality`. */
   kind?: 'inequality' | 'equality';
+  /** The bound the value is compared with. */
   bound?: number;
+  /** Anything else the solver records. */
   [extra: string]: unknown;
 }
 
 /** What problem a result solves. */
 export interface ProblemDescription {
+  /** Short name, e.g. `zdt1`. */
   name?: string;
+  /** A sentence or two about it. */
   description?: string;
+  /** Anything else worth keeping. */
   [extra: string]: unknown;
 }
 
 /** Fields of a result other than its sets. */
 export interface OptimizationResultInit {
+  /** The result's own id (not its storage key). */
   id: string;
+  /** What problem it solves. */
   problem?: ProblemDescription;
+  /** The design variables. */
   designVariables?: DesignVariable[];
+  /** The objectives. */
   objectives?: Objective[];
+  /** The constraints. */
   constraints?: Constraint[];
+  /** Free-form metadata stored with the result (solver, seed, ...). */
   metadata?: JsonObject;
+  /** The result sets (names must differ). */
   sets?: Iterable<ResultSet>;
 }
 
 /** The JSON form of an {@link OptimizationResult}. */
 export interface OptimizationResultJSON {
+  /** See {@link OptimizationResultInit.id}. */
   id: string;
+  /** See {@link OptimizationResultInit.problem}. */
   problem: ProblemDescription;
+  /** See {@link OptimizationResultInit.designVariables}. */
   designVariables: DesignVariable[];
+  /** See {@link OptimizationResultInit.objectives}. */
   objectives: Objective[];
+  /** See {@link OptimizationResultInit.constraints}. */
   constraints: Constraint[];
+  /** See {@link OptimizationResultInit.metadata}. */
   metadata: JsonObject;
+  /** The sets, sorted by name. */
   sets: ResultSetJSON[];
 }
 
@@ -66,11 +95,17 @@ export interface OptimizationResultJSON {
  * ```
  */
 export class OptimizationResult {
+  /** The result's own id (not its storage key). */
   id: string;
+  /** What problem it solves. */
   problem: ProblemDescription;
+  /** The design variables. */
   designVariables: DesignVariable[];
+  /** The objectives. */
   objectives: Objective[];
+  /** The constraints. */
   constraints: Constraint[];
+  /** Free-form metadata stored with the result. */
   metadata: JsonObject;
   readonly #sets = new Map<string, ResultSet>();
 

@@ -14,10 +14,13 @@ export type Column =
 
 /** The JSON form of a {@link ResultSet}. */
 export interface ResultSetJSON {
+  /** The set's name. */
   name: string;
+  /** The columns as plain arrays. */
   columns: Record<string, (number | string)[]>;
   /** Which columns were typed arrays, and of which kind, so `fromJSON` restores them. */
   columnTypes?: Record<string, string>;
+  /** The set's own metadata. */
   metadata: JsonObject;
 }
 
@@ -45,8 +48,11 @@ function columnLength(column: Column): number {
  * ```
  */
 export class ResultSet {
+  /** The set's name, unique within its result. */
   readonly name: string;
+  /** The columns by name, all of one length. */
   readonly columns: Readonly<Record<string, Column>>;
+  /** The set's own metadata (generation, algorithm state, ...). */
   metadata: JsonObject;
 
   constructor(name: string, columns: Record<string, Column> = {}, metadata: JsonObject = {}) {

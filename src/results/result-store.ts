@@ -1,12 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { EvictionPolicy } from '../backends/kit/byte-bounded-map.ts';
-import type { Backend, BackendInfo, Meta } from '../core/backend.ts';
+import type { Backend, BackendInfo, Meta, StoredValue } from '../core/backend.ts';
 import { decodeValue, encodeValue, msgpackCodec } from '../core/codecs/index.ts';
 import { ConditionFailedError, NotFoundError, OperationError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { type Key, type KeyInput, parseKey, parsePrefix } from '../core/keys.ts';
 import { rejectUnknownOptions } from '../core/known-options.ts';
 import { markStoreObject } from '../core/store-object.ts';
+import {
+  chunkFolderOf,
+  columnarEntries,
+  DEFAULT_CHUNK_BYTES,
+  estimatedBytes,
+  readColumnarSet,
+  type SetSlice,
+  selectFrom,
+} from './columnar-sets.ts';
 import { resultToCsv, setToCsv } from './csv.ts';
 import { OptimizationResult, type OptimizationResultJSON } from './optimization-result.ts';
 import { readResultDirectory, writeResultDirectory } from './result-directory.ts';
@@ -16,12 +25,19 @@ import { decodeSet, encodeSet, SET_FORMATS, type SetFormat } from './set-formats
 
 /** Metadata of a stored result, readable without loading it. */
 export interface ResultMetadata {
+  /** The result's key in the store (relative to a session). */
   key: string;
+  /** When it was first saved. */
   createdAt: Date;
+  /** When it was last saved or changed. */
   modifiedAt: Date;
+  /** Bytes it takes stored: its header and every set. */
   sizeBytes: number;
+  /** Points over all its sets. */
   nPoints: number;
+  /** Number of sets. */
   nSets: number;
+  /** The custom metadata given to `save` / `updateMetadata`. */
   custom: JsonObject;
 }
 
@@ -44,9 +60,29 @@ export interface ResultStoreOptions {
   evictionPolicy?: EvictionPolicy | undefined;
   /** Close the backend when the store is closed (the factories set it for the backends they open). */
   ownsBackend?: boolean | undefined;
+  /**
+   * Largest chunk of a column in the `columns` format, in bytes (default 4 MiB): smaller
+   * chunks make row slices read less, larger ones mean fewer entries.
+   */
+  chunkBytes?: number | undefined;
+  /**
+   * Keep the loaded results as live objects, for {@link ResultStore.getResultReference}
+   * (OptiScope's memory backend; `createMemoryStorage` sets it).
+   */
+  references?: boolean | undefined;
 }
 
-const STORE_OPTIONS = ['backend', 'prefix', 'keyPrefix', 'format', 'maxBytes', 'evictionPolicy', 'ownsBackend'];
+const STORE_OPTIONS = [
+  'backend',
+  'prefix',
+  'keyPrefix',
+  'format',
+  'maxBytes',
+  'evictionPolicy',
+  'ownsBackend',
+  'references',
+  'chunkBytes',
+];
 
 /** Options of {@link ResultStore.save}. */
 export interface SaveOptions {
@@ -65,6 +101,18 @@ export interface SaveOptions {
 export interface ExportDirectoryOptions {
   /** The sets' file format: `csv` (default; pandas, Excel) or `json` (jq). */
   format?: 'csv' | 'json' | undefined;
+}
+
+/** What {@link ResultStore.info} reports. */
+export interface ResultStoreInfo {
+  /** Stored results. */
+  results: number;
+  /** Sets over all results. */
+  sets: number;
+  /** Bytes over all results. */
+  sizeBytes: number;
+  /** The backend's own info. */
+  backend: BackendInfo;
 }
 
 /** What {@link ResultStore.compact} did. */
@@ -116,9 +164,14 @@ export class ResultStore implements AsyncDisposable {
   readonly #keyPrefix: Key;
   readonly #options: ResultStoreOptions;
   readonly #eviction: ResultEviction | undefined;
+  readonly #live: Map<string, OptimizationResult> | undefined;
 
   constructor(options: ResultStoreOptions) {
     rejectUnknownOptions(options, STORE_OPTIONS, 'ResultStore');
+    const chunkBytes = options.chunkBytes;
+    if (chunkBytes !== undefined && !(Number.isInteger(chunkBytes) && chunkBytes > 0)) {
+      throw new OperationError(`chunkBytes must be a positive integer, got ${chunkBytes}`);
+    }
     if (options.format !== undefined && !SET_FORMATS.includes(options.format)) {
       throw new OperationError(`Unknown result format '${options.format}' (known: ${SET_FORMATS.join(', ')})`);
     }
@@ -128,6 +181,7 @@ export class ResultStore implements AsyncDisposable {
     this.#root = parsePrefix(options.prefix ?? 'results', options.backend.label).segments;
     this.prefix = this.#root;
     this.#keyPrefix = parsePrefix(options.keyPrefix, options.backend.label).segments;
+    this.#live = options.references ? new Map() : undefined;
     this.#eviction =
       options.maxBytes === undefined
         ? undefined
@@ -153,10 +207,10 @@ export class ResultStore implements AsyncDisposable {
       backend: this.backend.label,
     });
     const k = this.#full(key);
-    const encodedSets = result.listSets().map((name) => ({ name, ...this.#encodeSet(result.getSet(name), k) }));
+    const sets = result.listSets().map((name) => result.getSet(name));
     this.#eviction?.checkFits(
       k,
-      encodedSets.reduce((n, set) => n + set.bytes.byteLength, 0),
+      sets.reduce((n, set) => n + estimatedBytes(set), 0),
     );
     const existing = await this.backend.get(this.#headerKey(k));
     if (existing && options.overwrite === false) {
@@ -171,12 +225,7 @@ export class ResultStore implements AsyncDisposable {
     let sizeBytes: number;
     try {
       let setBytes = 0;
-      for (const { name, bytes, attrs } of encodedSets) {
-        const setKey = this.#setKey(k, version, name);
-        const meta = await this.backend.put(setKey, bytes, { attrs });
-        written.push(setKey);
-        setBytes += meta.size;
-      }
+      for (const set of sets) setBytes += await this.#writeSet(this.#setKey(k, version, set.name), set, k, written);
       const previous = existing ? this.#headerAttrs(existing.meta) : undefined;
       const custom = options.mergeMetadata
         ? { ...(previous?.custom ?? {}), ...(options.metadata ?? {}) }
@@ -192,12 +241,45 @@ export class ResultStore implements AsyncDisposable {
       await this.backend.deleteMany(written).catch(() => undefined);
       throw error;
     }
+    this.#live?.delete(k.join('/'));
     if (this.#eviction) for (const evicted of this.#eviction.added(k, sizeBytes)) await this.#deleteIfThere(evicted);
   }
 
   /** Loads a whole result; throws `NotFoundError` when absent. */
   async load(key: KeyInput): Promise<OptimizationResult> {
     const k = this.#full(key);
+    const live = this.#live?.get(k.join('/'));
+    if (live) {
+      this.#eviction?.used(k);
+      return copyOf(live);
+    }
+    return this.#loadStored(k);
+  }
+
+  /**
+   * The stored result itself, not a copy (OptiScope's `get_result_reference`), on stores
+   * made with `references: true` (memory stores from `createMemoryStorage`). Changes made
+   * to it are what later `load` calls return copies of; sizes and counts in
+   * {@link getMetadata} stay those of the last save until it is saved again.
+   */
+  async getResultReference(key: KeyInput): Promise<OptimizationResult> {
+    if (!this.#live) {
+      throw new OperationError('getResultReference needs a store opened with references: true (memory stores)', {
+        key,
+        backend: this.backend.label,
+      });
+    }
+    const k = this.#full(key);
+    let live = this.#live.get(k.join('/'));
+    if (!live) {
+      live = await this.#loadStored(k);
+      this.#live.set(k.join('/'), live);
+    }
+    this.#eviction?.used(k);
+    return live;
+  }
+
+  async #loadStored(k: Key): Promise<OptimizationResult> {
     const { header } = await this.#readHeader(k);
     this.#eviction?.used(k);
     const found = await this.backend.getMany(header.sets.map((name) => this.#setKey(k, header.version, name)));
@@ -207,10 +289,10 @@ export class ResultStore implements AsyncDisposable {
           key: k,
           backend: this.backend.label,
         });
-      return this.#decodeSet(hit.value, hit.meta.attrs, k);
+      return this.#readSet(this.#setKey(k, header.version, header.sets[i] as string), hit, k, {});
     });
     const { version: _v, sets: _s, ...rest } = header;
-    return new OptimizationResult({ ...rest, sets });
+    return new OptimizationResult({ ...rest, sets: await Promise.all(sets) });
   }
 
   /** Deletes a result and all its sets; throws `NotFoundError` when absent. */
@@ -222,6 +304,7 @@ export class ResultStore implements AsyncDisposable {
     await this.backend.delete(this.#headerKey(k), { ifMatch: meta.etag });
     await this.backend.clear(this.#setsPrefix(k));
     this.#eviction?.removed(k);
+    this.#live?.delete(k.join('/'));
   }
 
   async #deleteIfThere(k: Key): Promise<void> {
@@ -276,10 +359,15 @@ export class ResultStore implements AsyncDisposable {
     const version = newVersion();
     const written: Key[] = [];
     try {
-      const found = await this.backend.getMany(header.sets.map((name) => this.#setKey(a, header.version, name)));
-      for (const [i, hit] of found.entries()) {
+      // Every entry of the sets (chunks included), the sets' own entries last.
+      const from = this.#versionPrefix(a, header.version);
+      const keys: Key[] = [];
+      for await (const key of this.backend.keys(from)) keys.push(key);
+      keys.sort((x, y) => y.length - x.length);
+      for (const key of keys) {
+        const hit = await this.backend.get(key);
         if (!hit) continue;
-        const target = this.#setKey(b, version, header.sets[i] as string);
+        const target = [...this.#versionPrefix(b, version), ...key.slice(from.length)];
         await this.backend.put(target, hit.value, { attrs: hit.meta.attrs });
         written.push(target);
       }
@@ -295,35 +383,49 @@ export class ResultStore implements AsyncDisposable {
     await this.backend.delete(this.#headerKey(a));
     await this.backend.clear(this.#setsPrefix(a));
     this.#eviction?.renamed(a, b);
+    this.#live?.delete(a.join('/'));
   }
 
   /** Saves one set into an existing result (replacing a set of the same name). */
   async saveSet(key: KeyInput, name: string, set: ResultSet): Promise<void> {
     const k = this.#full(key);
+    this.#live?.delete(k.join('/'));
     const stored = name === set.name ? set : set.withName(name);
-    const { bytes, attrs: setAttrs } = this.#encodeSet(stored, k);
+    let setKey: Key = [];
     await this.#updateHeader(k, async (header, attrs) => {
-      await this.backend.put(this.#setKey(k, header.version, name), bytes, { attrs: setAttrs });
+      setKey = this.#setKey(k, header.version, name);
+      await this.#writeSet(setKey, stored, k, []);
       const sets = header.sets.includes(name) ? header.sets : [...header.sets, name].sort();
       return { header: { ...header, sets }, attrs: { ...attrs, nSets: sets.length } };
     });
+    await this.#dropStaleChunks(setKey, k);
     await this.#refreshSizes(k);
   }
 
-  /** Loads one set without reading the others. */
-  async loadSet(key: KeyInput, name: string): Promise<ResultSet> {
+  /**
+   * Loads one set without reading the others; `slice` picks columns and a range of rows.
+   * With the `columns` format only the chunks holding them are read; other formats read
+   * the set whole and slice it.
+   */
+  async loadSet(key: KeyInput, name: string, slice: SetSlice = {}): Promise<ResultSet> {
+    rejectUnknownOptions(slice, ['columns', 'rows'], 'ResultStore.loadSet', { backend: this.backend.label });
     const k = this.#full(key);
+    const context = { key: k.join('/'), backend: this.backend.label };
+    const live = this.#live?.get(k.join('/'));
+    if (live?.sets.has(name)) return selectFrom(copyOf(live).getSet(name), slice, context);
     const meta = await this.backend.stat(this.#headerKey(k));
     if (!meta) throw this.#notFound(k);
     this.#eviction?.used(k);
-    const hit = await this.backend.get(this.#setKey(k, this.#headerAttrs(meta).version, name));
+    const setKey = this.#setKey(k, this.#headerAttrs(meta).version, name);
+    const hit = await this.backend.get(setKey);
     if (!hit) throw new NotFoundError(`The result has no set '${name}'`, { key: k, backend: this.backend.label });
-    return this.#decodeSet(hit.value, hit.meta.attrs, k);
+    return this.#readSet(setKey, hit, k, slice);
   }
 
   /** Removes one set; throws `NotFoundError` if it does not exist. */
   async deleteSet(key: KeyInput, name: string): Promise<void> {
     const k = this.#full(key);
+    this.#live?.delete(k.join('/'));
     let version = '';
     await this.#updateHeader(k, async (header, attrs) => {
       if (!header.sets.includes(name))
@@ -333,6 +435,7 @@ export class ResultStore implements AsyncDisposable {
       return { header: { ...header, sets }, attrs: { ...attrs, nSets: sets.length } };
     });
     await this.backend.delete(this.#setKey(k, version, name));
+    await this.backend.clear(this.#setKey(k, version, name));
     await this.#refreshSizes(k);
   }
 
@@ -381,7 +484,7 @@ export class ResultStore implements AsyncDisposable {
   }
 
   /** Counts and sizes of the stored results, and the backend's own info. */
-  async info(): Promise<{ results: number; sets: number; sizeBytes: number; backend: BackendInfo }> {
+  async info(): Promise<ResultStoreInfo> {
     let results = 0;
     let sets = 0;
     let sizeBytes = 0;
@@ -503,17 +606,57 @@ export class ResultStore implements AsyncDisposable {
     return encodeValue(msgpackCodec, header, { key: k, backend: this.backend.label });
   }
 
-  #encodeSet(set: ResultSet, k: Key): { bytes: Uint8Array; attrs: JsonObject } {
-    return encodeSet(set, this.format, { key: k.join('/'), backend: this.backend.label });
+  // Writes one set at `setKey` (for the columns format its chunks first, a fresh chunk
+  // folder each time, then the manifest); records the keys written, resolves their bytes.
+  async #writeSet(setKey: Key, set: ResultSet, k: Key, written: Key[]): Promise<number> {
+    const context = { key: k.join('/'), backend: this.backend.label };
+    if (this.format !== 'columns') {
+      const { bytes, attrs } = encodeSet(set, this.format, context);
+      const meta = await this.backend.put(setKey, bytes, { attrs });
+      written.push(setKey);
+      return meta.size;
+    }
+    let total = 0;
+    for (const entry of columnarEntries(set, newVersion(), this.#options.chunkBytes ?? DEFAULT_CHUNK_BYTES, context)) {
+      const key = [...setKey, ...entry.path];
+      const meta = await this.backend.put(key, entry.bytes, { attrs: entry.attrs });
+      written.push(key);
+      total += meta.size;
+    }
+    return total;
   }
 
-  #decodeSet(bytes: Uint8Array, attrs: JsonObject, k: Key): ResultSet {
-    return decodeSet(bytes, attrs, { key: k.join('/'), backend: this.backend.label });
+  async #readSet(setKey: Key, hit: StoredValue, k: Key, slice: SetSlice): Promise<ResultSet> {
+    const context = { key: k.join('/'), backend: this.backend.label };
+    if (hit.meta.attrs.format !== 'columns')
+      return selectFrom(decodeSet(hit.value, hit.meta.attrs, context), slice, context);
+    const readChunks = async (paths: Key[]) =>
+      (await this.backend.getMany(paths.map((p) => [...setKey, ...p]))).map((chunk) => chunk?.value);
+    return readColumnarSet(hit.value, readChunks, slice, context);
+  }
+
+  // After a set was replaced in place: the chunks of its earlier versions go.
+  async #dropStaleChunks(setKey: Key, k: Key): Promise<void> {
+    const hit = await this.backend.get(setKey);
+    if (hit?.meta.attrs.format !== 'columns') {
+      await this.backend.clear(setKey);
+      return;
+    }
+    const current = chunkFolderOf(hit.value, { key: k.join('/'), backend: this.backend.label });
+    const stale: Key[] = [];
+    for await (const key of this.backend.keys(setKey)) if (key[setKey.length] !== current) stale.push(key);
+    await this.backend.deleteMany(stale);
   }
 
   // A store like this one (same backend, options and eviction state) with some options changed.
   #view(changes: Partial<ResultStoreOptions>): ResultStore {
-    return new ResultStore({ ...this.#options, ...changes, maxBytes: undefined, ownsBackend: false });
+    return new ResultStore({
+      ...this.#options,
+      ...changes,
+      maxBytes: undefined,
+      ownsBackend: false,
+      references: false,
+    });
   }
 
   #headerAttrs(meta: Meta): HeaderAttrs {
@@ -572,12 +715,12 @@ export class ResultStore implements AsyncDisposable {
     await this.#updateHeader(k, async (header, attrs) => {
       let sizeBytes = this.#encodeHeader(header, k).byteLength;
       let nPoints = 0;
-      for await (const { key, meta } of this.backend.list(this.#versionPrefix(k, header.version), {
-        recursive: false,
-      })) {
-        if (!header.sets.includes(key[key.length - 1] as string)) continue;
+      const prefix = this.#versionPrefix(k, header.version);
+      for await (const { key, meta } of this.backend.list(prefix)) {
+        if (!header.sets.includes(key[prefix.length] as string)) continue;
         sizeBytes += meta.size;
-        nPoints += Number(meta.attrs.nPoints ?? 0);
+        // A set's own entry is directly under the version; deeper ones are its chunks.
+        if (key.length === prefix.length + 1) nPoints += Number(meta.attrs.nPoints ?? 0);
       }
       return { header, attrs: { ...attrs, sizeBytes, nPoints, nSets: header.sets.length } };
     });
@@ -589,3 +732,8 @@ export class ResultStore implements AsyncDisposable {
 }
 
 markStoreObject(ResultStore);
+
+// A deep copy: the same values, typed arrays of the same kinds, nothing shared.
+function copyOf(result: OptimizationResult): OptimizationResult {
+  return OptimizationResult.fromJSON(structuredClone(result.toJSON()));
+}

@@ -5,14 +5,16 @@ import type { JsonObject, JsonValue } from '../core/json.ts';
 import { type Column, ResultSet } from './result-set.ts';
 
 /**
- * How result sets are stored: `binary` (MessagePack, typed arrays kept as they are; the
- * default, smallest and fastest), `json` (text that `jq` reads) or `csv` (one column
- * per variable, the header naming the columns, what pandas and Excel open).
+ * How result sets are stored: `binary` (one MessagePack entry per set, typed arrays kept
+ * as they are; the default), `json` (text that `jq` reads), `csv` (one column per
+ * variable, the header naming the columns, what pandas and Excel open), or `columns`
+ * (each column in chunks of rows, so loading some columns or rows reads only those, and
+ * HDF5 keeps numeric columns as datasets of numbers).
  */
-export type SetFormat = 'binary' | 'json' | 'csv';
+export type SetFormat = 'binary' | 'json' | 'csv' | 'columns';
 
 /** The set formats, for option checks. */
-export const SET_FORMATS: readonly SetFormat[] = ['binary', 'json', 'csv'];
+export const SET_FORMATS: readonly SetFormat[] = ['binary', 'json', 'csv', 'columns'];
 
 /** A column's kind: a typed array's class name, or `number` / `string` for plain arrays. */
 type ColumnKind = string;
@@ -147,7 +149,7 @@ export interface StoredSetAttrs extends JsonObject {
 /** A set's bytes in `format`, with the attributes a reader needs to decode them. */
 export function encodeSet(
   set: ResultSet,
-  format: SetFormat,
+  format: Exclude<SetFormat, 'columns'>,
   context: { key: string; backend: string },
 ): { bytes: Uint8Array; attrs: JsonObject } {
   if (format === 'binary') {

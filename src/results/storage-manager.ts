@@ -8,6 +8,7 @@ import { markStoreObject } from '../core/store-object.ts';
 import type { EvictionPolicy } from '../tiered/byte-cache.ts';
 import type { SyncOptions, SyncReport } from '../tiered/sync.ts';
 import { type SecondaryFailure, type Tier, TieredBackend } from '../tiered/tiered-backend.ts';
+import type { SetSlice } from './columnar-sets.ts';
 import type { OptimizationResult } from './optimization-result.ts';
 import type { ResultSet } from './result-set.ts';
 import { type ResultMetadata, ResultStore, type SaveOptions } from './result-store.ts';
@@ -59,13 +60,31 @@ function prefixOf(options: StorageManagerOptions): KeyInput | undefined {
   return options.prefix ?? stores[0]?.prefix;
 }
 
+/** What {@link StorageManager.info} reports. */
+export interface StorageManagerInfo {
+  /** The primary's info. */
+  primary: BackendInfo;
+  /** The secondary's info, if there is one. */
+  secondary?: BackendInfo | undefined;
+  /** Results on the primary. */
+  results: number;
+  /** The cache's counters (entries, bytes, hits, misses), or `null` without a cache. */
+  cache: JsonValue;
+}
+
 /** A configuration that {@link StorageManager.fromConfig} reopens. */
 export interface StorageManagerConfig {
+  /** The primary's config. */
   readonly primary: BackendConfig;
+  /** The secondary's config, if there is one. */
   readonly secondary?: BackendConfig | undefined;
+  /** Whether the cache is on. */
   readonly useCache: boolean;
+  /** The cache's size in MB. */
   readonly cacheSizeMb: number;
+  /** The cache's eviction order. */
   readonly cachePolicy: EvictionPolicy;
+  /** Room for fields later versions add. */
   readonly [extra: string]: JsonValue | BackendConfig | undefined;
 }
 
@@ -82,6 +101,7 @@ export interface StorageManagerConfig {
  * ```
  */
 export class StorageManager implements AsyncDisposable {
+  /** The tiers as one backend (any layer can sit on it). */
   readonly tiered: TieredBackend;
   readonly #results: ResultStore;
   readonly #options: StorageManagerOptions;
@@ -138,8 +158,9 @@ export class StorageManager implements AsyncDisposable {
   }
 
   /** Loads one set without reading the others. */
-  async loadSet(key: KeyInput, name: string, options: { useCache?: boolean } = {}): Promise<ResultSet> {
-    return this.#on({ useCache: options.useCache ?? true }).loadSet(key, name);
+  async loadSet(key: KeyInput, name: string, options: SetSlice & { useCache?: boolean } = {}): Promise<ResultSet> {
+    const { useCache, ...slice } = options;
+    return this.#on({ useCache: useCache ?? true }).loadSet(key, name, slice);
   }
 
   /** Saves one set into a stored result. */
@@ -231,7 +252,7 @@ export class StorageManager implements AsyncDisposable {
   }
 
   /** Counts per tier. */
-  async info(): Promise<{ primary: BackendInfo; secondary?: BackendInfo; results: number; cache: JsonValue }> {
+  async info(): Promise<StorageManagerInfo> {
     const summary = await this.#results.info();
     const info = await this.tiered.info();
     return {
@@ -258,6 +279,7 @@ export class StorageManager implements AsyncDisposable {
     await this.tiered.close();
   }
 
+  /** Same as {@link close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

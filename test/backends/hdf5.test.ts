@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import type { File as H5File } from 'h5wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Hdf5Backend } from '../../src/backends/hdf5/index.ts';
-import { ConnectionError, CorruptValueError, openBackend } from '../../src/index.ts';
+import {
+  ConnectionError,
+  CorruptValueError,
+  OptimizationResult,
+  openBackend,
+  ResultSet,
+  ResultStore,
+} from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
@@ -258,6 +265,46 @@ describe('hdf5 extras', () => {
     const listing = execFileSync('h5ls', ['-r', '-d', file], { encoding: 'utf8' });
     expect(listing).toContain('/stowage/results%2Frun\\ 1');
     expect(listing).toMatch(/104, 101, 108, 108, 111/);
+  });
+
+  it.skipIf(!h5ls)('keeps values that name a numeric element type as datasets of numbers (h5ls)', async () => {
+    const file = join(tempDir('hdf5-numeric'), 'store.h5');
+    const store = await Hdf5Backend.open({ path: file });
+    const f64 = Float64Array.of(1.5, -2.25, 1e300);
+    const i32 = Int32Array.of(7, -8, 9);
+    const asBytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+    await store.put('cols/f', asBytes(f64), { attrs: { elementType: 'Float64Array' } });
+    await store.put('cols/i', asBytes(i32), { attrs: { elementType: 'Int32Array' } });
+    await store.put('cols/odd', bytes('12345'), { attrs: { elementType: 'Float64Array' } });
+    await store.close();
+    const listing = execFileSync('h5ls', ['-r', '-d', file], { encoding: 'utf8' });
+    expect(listing).toMatch(/cols%2Ff\S*\s+Dataset \{3\/Inf\}\s+Data:\s+1\.5, -2\.25, 1e\+300/);
+    expect(listing).toMatch(/cols%2Fi\S*\s+Dataset \{3\/Inf\}\s+Data:\s+7, -8, 9/);
+    // Five bytes are not a whole float64: kept as bytes.
+    expect(listing).toMatch(/cols%2Fodd\S*\s+Dataset \{5\/Inf\}/);
+    const again = await Hdf5Backend.open({ path: file });
+    expect((await again.get('cols/f'))?.value).toEqual(asBytes(f64));
+    // A key's datasets keep their element type; later values of other sizes read back exactly.
+    await again.put('cols/f', bytes('abc'));
+    expect(text((await again.get('cols/f'))?.value)).toBe('abc');
+    await again.put('cols/f', asBytes(f64), { attrs: { elementType: 'Float64Array' } });
+    await again.compact();
+    expect((await again.get('cols/f'))?.value).toEqual(asBytes(f64));
+    expect((await again.get('cols/i'))?.value).toEqual(asBytes(i32));
+    await again.close();
+    expect(execFileSync('h5ls', ['-r', '-d', file], { encoding: 'utf8' })).toMatch(/1\.5, -2\.25, 1e\+300/);
+  });
+
+  it.skipIf(!h5ls)('shows result-set columns stored in the columns format as numbers (h5ls)', async () => {
+    const file = join(tempDir('hdf5-results'), 'store.h5');
+    const backend = await Hdf5Backend.open({ path: file });
+    const results = new ResultStore({ backend, format: 'columns' });
+    const front = new ResultSet('pareto', { f1: Float64Array.of(0.25, 0.5), f2: Float64Array.of(0.75, 0.125) });
+    await results.save('zdt1', new OptimizationResult({ id: 'zdt1', sets: [front] }));
+    await backend.close();
+    const listing = execFileSync('h5ls', ['-r', '-d', file], { encoding: 'utf8' });
+    expect(listing).toMatch(/pareto%2F\w+%2Ff1%2F0\s+Dataset \{2\/Inf\}\s+Data:\s+0\.25, 0\.5/);
+    expect(listing).toMatch(/pareto%2F\w+%2Ff2%2F0\s+Dataset \{2\/Inf\}\s+Data:\s+0\.75, 0\.125/);
   });
 
   it('fails with a ConnectionError on a file that is not HDF5', async () => {

@@ -76,6 +76,37 @@ describe('bounded memory result stores', () => {
   });
 });
 
+describe('references to stored results (memory stores)', () => {
+  it('returns the stored object itself, whose changes later loads see', async () => {
+    const store = await createMemoryStorage();
+    await store.save(
+      'r',
+      new OptimizationResult({ id: 'r', sets: [new ResultSet('s', { a: new Float64Array([1]) })] }),
+    );
+    const ref = await store.getResultReference('r');
+    expect(await store.getResultReference('r')).toBe(ref);
+    ref.metadata.note = 'changed in place';
+    ref.addSet(new ResultSet('added', { b: [2] }));
+    const loaded = await store.load('r');
+    expect(loaded).not.toBe(ref);
+    expect(loaded.metadata.note).toBe('changed in place');
+    expect(loaded.listSets()).toEqual(['added', 's']);
+    expect((await store.loadSet('r', 'added')).columns.b).toEqual([2]);
+    loaded.metadata.note = 'a copy';
+    expect(ref.metadata.note).toBe('changed in place');
+    // Saving again makes the saved object the truth; the old reference is let go.
+    await store.save('r', new OptimizationResult({ id: 'r2' }));
+    expect((await store.getResultReference('r')).id).toBe('r2');
+    await expect(store.getResultReference('missing')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('is refused on stores that keep only bytes', async () => {
+    const store = await createFilesystemStorage(tempDir('no-refs'));
+    await expect(store.getResultReference('r')).rejects.toBeInstanceOf(OperationError);
+    await store.close();
+  });
+});
+
 describe('result store factories', () => {
   it('closes what they opened, with await using', async () => {
     const dir = tempDir('results-close');

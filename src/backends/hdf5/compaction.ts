@@ -1,6 +1,7 @@
 import { renameSync, rmSync, statSync } from 'node:fs';
 import type * as H5 from 'h5wasm';
 import { OperationError } from '../../core/errors.ts';
+import { bytesOf, elementTypeFor } from './element-types.ts';
 import { type AbandonedDatasets, emptyDatasets, type GroupState } from './group-state.ts';
 import { type H5Module, openH5File } from './h5wasm.ts';
 import { abandonedFileOf, slotName } from './names.ts';
@@ -23,10 +24,11 @@ export function writeLiveCopy(
       const out = target.create_group(group);
       for (const [path, meta] of state.live) {
         const slots = state.slots.get(path) as KeySlots;
-        const value = (from.get(slotName(path, slots.active as number)) as H5.Dataset).value as Uint8Array;
-        createDataset(out, slotName(path, 0), value);
+        const value = bytesOf((from.get(slotName(path, slots.active as number)) as H5.Dataset).value, meta.size);
+        const type = elementTypeFor(meta.attrs, value.byteLength);
+        createDataset(out, slotName(path, 0), value, type);
         setMeta(out.get(slotName(path, 0)) as H5.Dataset, meta, 1);
-        createDataset(out, slotName(path, 1), new Uint8Array());
+        createDataset(out, slotName(path, 1), new Uint8Array(), type);
       }
     }
   } finally {

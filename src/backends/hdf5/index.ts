@@ -21,6 +21,7 @@ import { makeMeta, verifyValue } from '../kit/meta.ts';
 import { listSorted, lowerBound } from '../kit/sorted-keys.ts';
 import { parseLocalUrl } from '../kit/store-url.ts';
 import { compactFile } from './compaction.ts';
+import { bytesOf, elementTypeFor } from './element-types.ts';
 import { emptyDatasets, type GroupState, scanGroup, slotsFor } from './group-state.ts';
 import { hdf5Error, loadH5 } from './h5wasm.ts';
 import { checkGroupName, DEFAULT_GROUP, slotName } from './names.ts';
@@ -268,8 +269,7 @@ export class Hdf5Backend extends BaseBackend {
     try {
       const slot = this.#state.slots.get(path)?.active ?? 0;
       const dataset = this.#h5Group().get(slotName(path, slot)) as H5.Dataset;
-      const raw = dataset.value;
-      value = raw instanceof Uint8Array ? new Uint8Array(raw) : new Uint8Array(0);
+      value = bytesOf(dataset.value, meta.size);
     } catch (error) {
       throw this.wrap(hdf5Error(error), 'get', path);
     }
@@ -288,6 +288,7 @@ export class Hdf5Backend extends BaseBackend {
       slots,
       value,
       JSON.stringify({ ...meta, seq: slots.seq + 1 }),
+      elementTypeFor(meta.attrs, value.byteLength),
     );
     slots.active = target;
     if (!this.#state.live.has(path)) this.#state.sorted = undefined;

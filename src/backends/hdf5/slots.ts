@@ -1,5 +1,6 @@
 import type * as H5 from 'h5wasm';
 import type { Meta } from '../../core/backend.ts';
+import { asElements, type ElementType, elementCount, elementTypeFor, elementTypeOf } from './element-types.ts';
 import { slotName } from './names.ts';
 
 /*
@@ -61,16 +62,24 @@ export const rewrittenKeySlots = (): KeySlots => ({
   ]),
 });
 
-/** Creates a dataset holding `value`, resizable in place later (chunked, unlimited extent). */
-export function createDataset(group: H5.Group, name: string, value: Uint8Array): void {
-  const chunk = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, value.byteLength));
+/**
+ * Creates a dataset holding `value` as elements of `type` (bytes by default), resizable
+ * in place later (chunked, unlimited extent).
+ */
+export function createDataset(group: H5.Group, name: string, value: Uint8Array, type?: ElementType): void {
+  const elements = type ?? elementTypeFor({}, 0);
+  const count = elementCount(value.byteLength, elements);
+  const chunk = Math.max(
+    1,
+    Math.floor(Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, value.byteLength)) / elements.Array.BYTES_PER_ELEMENT),
+  );
   group.create_dataset({
     name,
-    data: value,
-    shape: [value.byteLength],
+    data: asElements(value, elements) as Uint8Array,
+    shape: [count],
     maxshape: [null],
     chunks: [chunk],
-    dtype: '<B',
+    dtype: elements.dtype,
   });
 }
 
@@ -85,13 +94,13 @@ export function setMeta(dataset: H5.Dataset, meta: Meta, seq: number): void {
   writeAttribute(dataset, JSON.stringify({ ...meta, seq }));
 }
 
-/** Drops a slot's metadata attribute (it no longer holds a committed value) and resizes it. */
-function resetSlot(dataset: H5.Dataset, slot: SlotState, length: number): H5.Dataset {
+/** Drops a slot's metadata attribute (it no longer holds a committed value) and resizes it to `bytes`. */
+function resetSlot(dataset: H5.Dataset, slot: SlotState, bytes: number): H5.Dataset {
   if (slot.valid) {
     dataset.delete_attribute(HDF5_META_ATTRIBUTE);
     slot.valid = false;
   }
-  dataset.resize([length]);
+  dataset.resize([elementCount(bytes, elementTypeOf(dataset))]);
   return dataset;
 }
 
@@ -106,7 +115,8 @@ function emptySlot(group: H5.Group, path: string, slots: KeySlots, n: number): v
 /**
  * Writes `value` into a clean slot of `path` that is not the newest, flushes, then gives it
  * `attribute` (which carries the next sequence number) and flushes again; the superseded
- * newest slot is emptied for reuse. Returns the slot written.
+ * newest slot is emptied for reuse. A key's slots get `type` when they are created (its
+ * first write) and keep it. Returns the slot written.
  */
 export function commitSlot(
   file: H5.File,
@@ -115,6 +125,7 @@ export function commitSlot(
   slots: KeySlots,
   value: Uint8Array,
   attribute: string,
+  type?: ElementType,
 ): number {
   let target: number | undefined;
   for (const [n, slot] of slots.slots)
@@ -127,15 +138,17 @@ export function commitSlot(
   const slot = slots.slots.get(target);
   if (slot) {
     const dataset = resetSlot(group.get(name) as H5.Dataset, slot, value.byteLength);
-    if (value.byteLength > 0) dataset.write_slice([[0, value.byteLength]], value);
+    const elements = elementTypeOf(dataset);
+    const count = elementCount(value.byteLength, elements);
+    if (count > 0) dataset.write_slice([[0, count]], asElements(value, elements));
   } else {
     // A key's first write also creates its second slot, so later writes never add links
     // to the group: a kill while HDF5 rewrites a group's link index can leave the whole
     // file unreadable, while one inside a dataset only loses that (unused) dataset.
     const spare = slots.slots.size === 0 ? target + 1 : undefined;
     try {
-      createDataset(group, name, value);
-      if (spare !== undefined) createDataset(group, slotName(path, spare), new Uint8Array());
+      createDataset(group, name, value, type);
+      if (spare !== undefined) createDataset(group, slotName(path, spare), new Uint8Array(), type);
     } catch (error) {
       // A failed create may leave the dataset behind; it is not trusted with data again.
       const names = group.keys();
