@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoStore } from '../../src/entries/cas.ts';
@@ -153,6 +153,20 @@ describe('stowage CLI', () => {
     expect(
       (await cli(['--store', url, 'results', 'export', 'exp/1', '--format', 'csv', '--set', 'pareto'])).stdout,
     ).toBe('f1\n0.1\n0.2\n');
+    // A whole result as plain files, and back into another store; string prefixes as OptiScope.
+    const exportDir = join(dir, 'exported');
+    expect((await cli(['--store', url, 'results', 'export', 'exp/1', '--dir', exportDir])).code).toBe(0);
+    expect(readFileSync(join(exportDir, 'sets', 'pareto.csv'), 'utf8')).toBe('f1\n0.1\n0.2\n');
+    const copyUrl = `sqlite:${dir}/imported.sqlite`;
+    expect((await cli(['--store', copyUrl, 'results', 'import', exportDir, 'run_007'])).stdout).toMatch(
+      /imported run_007/,
+    );
+    expect((await cli(['--store', copyUrl, 'results', 'import', exportDir, 'run_007'])).code).not.toBe(0);
+    expect(JSON.parse((await cli(['--store', copyUrl, '--json', 'results', 'ls', 'run_0'])).stdout)).toMatchObject([
+      { key: 'run_007', nPoints: 2 },
+    ]);
+    expect(JSON.parse((await cli(['--store', copyUrl, '--json', 'results', 'ls', 'run_1'])).stdout)).toEqual([]);
+    expect((await cli(['--store', url, 'results', 'export', 'exp/1', '--dir', exportDir, '--set', 'x'])).code).toBe(2);
     const calls = JSON.parse(
       (await cli(['--store', url, '--json', 'calls', 'query', '--fn', 'square', '--arg', 'x=3'])).stdout,
     );
