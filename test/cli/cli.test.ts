@@ -58,6 +58,21 @@ describe('stowage CLI', () => {
     });
   });
 
+  it('names the local file it cannot read or write, as a typed error', async () => {
+    const url = `sqlite:${dir}/files.sqlite`;
+    const missing = await cli(['--store', url, 'put', 'k', join(dir, 'no-such-file')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/Cannot read .*no-such-file: no such file/);
+    const folder = await cli(['--store', url, '--json', 'put', 'k', dir]);
+    expect(JSON.parse(folder.stderr).error).toMatchObject({
+      code: 'OPERATION',
+      message: expect.stringMatching(/it is a folder/),
+    });
+    await cli(['--store', url, 'put', 'k', '--value', 'v']);
+    const out = await cli(['--store', url, 'get', 'k', '--out', join(dir, 'no', 'such', 'folder', 'f')]);
+    expect(out.stderr).toMatch(/Cannot write .*: its folder does not exist/);
+  });
+
   it('reports info without passwords, uses STOWAGE_URL, and exits 2 on usage errors', async () => {
     const info = JSON.parse((await cli(['--json', 'info'], { env: { STOWAGE_URL: store } })).stdout);
     expect(info).toMatchObject({ type: 'sqlite', capabilities: { atomicConditionalWrite: true } });

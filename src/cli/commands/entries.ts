@@ -1,9 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { decodeValue, encodeValue, getCodec } from '../../core/codecs/index.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { CREATE, EXISTING, globals, withStore } from '../command-context.ts';
+import { readLocalFile, writeLocalFile } from '../local-files.ts';
 import { attrsOption, codecOption } from '../option-values.ts';
 import { formatBytes, printJson, printTable } from '../output.ts';
 import { UsageError } from '../usage-error.ts';
@@ -109,7 +109,7 @@ async function getValue(key: string, opts: { codec?: string; out?: string }, com
           ? `${value}\n`
           : `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Map ? Object.fromEntries(v) : v), 2)}\n`;
     }
-    if (opts.out) await writeFile(opts.out, out);
+    if (opts.out) await writeLocalFile(opts.out, out);
     else process.stdout.write(out);
   });
 }
@@ -156,7 +156,7 @@ async function readSource(file: string | undefined, opts: PutOptions): Promise<U
   if (file === undefined) {
     throw new UsageError('put needs a value: a file, - to read stdin, or --value <text>');
   }
-  if (file !== '-') return readFile(file);
+  if (file !== '-') return readLocalFile(file);
   if (process.stdin.isTTY) process.stderr.write('stowage: reading the value from the terminal; end it with Ctrl-D\n');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -1,7 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { ResultStore } from '../../results/result-store.ts';
 import { CREATE, EXISTING, type Globals, globals, withStore } from '../command-context.ts';
+import { writeLocalFile } from '../local-files.ts';
 import { formatBytes, printJson, printTable } from '../output.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -100,7 +100,7 @@ async function exportResult(
       return;
     }
     const text = await results.export(key, { format: opts.format ?? 'json', set: opts.set });
-    if (opts.out) await writeFile(opts.out, text);
+    if (opts.out) await writeLocalFile(opts.out, text);
     else process.stdout.write(`${text}\n`);
   });
 }

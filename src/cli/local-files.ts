@@ -1,0 +1,38 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { OperationError } from '../core/errors.ts';
+
+// The CLI's own files (an input to put, an output of get or export) fail with a typed
+// error saying which file and why, like everything else stowage reports, not with
+// Node's bare ENOENT / EISDIR.
+function fileError(action: 'read' | 'write', file: string, error: unknown): OperationError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT'
+      ? action === 'read'
+        ? 'no such file'
+        : 'its folder does not exist'
+      : code === 'EISDIR'
+        ? 'it is a folder'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : (error as Error).message;
+  return new OperationError(`Cannot ${action} ${file}: ${why}`, { cause: error });
+}
+
+/** The bytes of a local file the user named. */
+export async function readLocalFile(file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw fileError('read', file, error);
+  }
+}
+
+/** Writes a local file the user named. */
+export async function writeLocalFile(file: string, data: Uint8Array | string): Promise<void> {
+  try {
+    await writeFile(file, data);
+  } catch (error) {
+    throw fileError('write', file, error);
+  }
+}
