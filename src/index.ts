@@ -14,6 +14,7 @@ export { CallStore, memoize, ValueStore } from './cas/index.ts';
 export type * from './core/backend.ts';
 export { BaseBackend } from './core/backend-base.ts';
 export {
+  type ClassOf,
   type Codec,
   type CodecName,
   getCodec,

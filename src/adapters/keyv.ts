@@ -34,7 +34,12 @@ const NO_NAMESPACE = '%none';
  */
 export class KeyvStowage extends EventEmitter {
   /** Keyv reads the adapter's options. */
-  readonly opts: { url: string; dialect: string };
+  readonly opts: {
+    /** The store URL without its password; empty when opened from a config or a backend. */
+    url: string;
+    /** The backend type, which Keyv checks before using the iterator. */
+    dialect: string;
+  };
   /** Set by Keyv: the namespace of the Keyv instance using this store. */
   namespace: string | undefined;
   readonly #backend: Promise<Backend>;
@@ -59,6 +64,7 @@ export class KeyvStowage extends EventEmitter {
     this.opts = { url: typeof backendOrUrl === 'string' ? urlWithoutPassword(backendOrUrl) : '', dialect: type };
   }
 
+  /** The value Keyv stored under the key (Keyv's own envelope), `undefined` when absent. */
   async get<Value>(key: string): Promise<Value | undefined> {
     const backend = await this.#backend;
     const hit = await backend.get(this.#key(key));
@@ -70,6 +76,7 @@ export class KeyvStowage extends EventEmitter {
     return (decodeValue(msgpackCodec, hit.value, { key }) as StoredRecord).value as Value;
   }
 
+  /** Several values in one batch read, in the order asked. */
   async getMany<Value>(keys: string[]): Promise<(Value | undefined)[]> {
     const backend = await this.#backend;
     const hits = await backend.getMany(keys.map((k) => this.#key(k)));
@@ -83,12 +90,14 @@ export class KeyvStowage extends EventEmitter {
     });
   }
 
+  /** Stores Keyv's envelope; `ttl` (ms) is kept so the entry expires in the store too. */
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     const backend = await this.#backend;
     await backend.put(this.#key(key), encodeValue(msgpackCodec, { value }, { key }), { attrs: this.#attrs(key, ttl) });
     return true;
   }
 
+  /** Stores several entries in one batch write. */
   async setMany(entries: { key: string; value: unknown; ttl?: number }[]): Promise<void> {
     const backend = await this.#backend;
     await backend.putMany(
@@ -100,6 +109,7 @@ export class KeyvStowage extends EventEmitter {
     );
   }
 
+  /** Deletes the key; true when it held an unexpired value. */
   async delete(key: string): Promise<boolean> {
     const backend = await this.#backend;
     const meta = await backend.stat(this.#key(key));
@@ -108,15 +118,18 @@ export class KeyvStowage extends EventEmitter {
     return !isExpired(meta.attrs);
   }
 
+  /** Deletes the keys in one batch; true when any existed. */
   async deleteMany(keys: string[]): Promise<boolean> {
     const backend = await this.#backend;
     return (await backend.deleteMany(keys.map((k) => this.#key(k)))) > 0;
   }
 
+  /** True when the key holds an unexpired value. */
   async has(key: string): Promise<boolean> {
     return (await this.get(key)) !== undefined;
   }
 
+  /** {@link KeyvStowage.has} for several keys. */
   async hasMany(keys: string[]): Promise<boolean[]> {
     return (await this.getMany(keys)).map((v) => v !== undefined);
   }
@@ -143,6 +156,7 @@ export class KeyvStowage extends EventEmitter {
     return purgeExpired(await this.#backend, this.#root);
   }
 
+  /** Closes the backend when the adapter opened it; a backend passed in stays open. */
   async disconnect(): Promise<void> {
     if (this.#owns) await (await this.#backend).close();
   }

@@ -31,9 +31,13 @@ export interface StowageSetOptions {
 
 /** unstorage's metadata shape: times, size and ETag of the item (never the driver's own bookkeeping). */
 export interface StowageMeta {
+  /** When the item was last written. */
   mtime: Date;
+  /** When the item was first written. */
   birthtime: Date;
+  /** Stored size in bytes. */
   size: number;
+  /** The backend's ETag of the item. */
   etag: string;
   /** Seconds left before the item expires, when it has a TTL. */
   ttl?: number | undefined;
@@ -42,23 +46,45 @@ export interface StowageMeta {
 
 /** The driver object unstorage's `createStorage({ driver })` takes. */
 export interface StowageDriver {
+  /** The driver's name, as unstorage shows it. */
   name: 'stowage';
+  /** The options the driver was made with. */
   options: StowageDriverOptions;
+  /** The open backend (opened on first use when the driver was given a URL or config). */
   getInstance(): Promise<Backend>;
+  /** True when the key holds an item that has not expired. */
   hasItem(key: string): Promise<boolean>;
+  /** The item as written by `setItem` (text, parsed as unstorage expects) or `setItemRaw`; `null` when absent. */
   getItem(key: string): Promise<DriverValue>;
-  getItems(items: { key: string }[]): Promise<{ key: string; value: DriverValue }[]>;
+  /** Several items in one batch read, in the order asked. */
+  getItems(items: { /** The item's key. */ key: string }[]): Promise<
+    {
+      /** The item's key. */
+      key: string;
+      /** The item, `null` when absent. */
+      value: DriverValue;
+    }[]
+  >;
+  /** The item as raw bytes (`Uint8Array`) when written by `setItemRaw`; `null` when absent. */
   getItemRaw(key: string): Promise<DriverValue>;
+  /** Stores text under the key, with an optional TTL in seconds. */
   setItem(key: string, value: string, options?: StowageSetOptions): Promise<void>;
+  /** Stores several texts in one batch write. */
   setItems(
     items: { key: string; value: string; options?: StowageSetOptions }[],
     common?: StowageSetOptions,
   ): Promise<void>;
+  /** Stores bytes or any value the driver's codec can encode, with an optional TTL in seconds. */
   setItemRaw(key: string, value: unknown, options?: StowageSetOptions): Promise<void>;
+  /** Deletes the item; absent keys are no error. */
   removeItem(key: string): Promise<void>;
+  /** The item's times, size, ETag and TTL left; `null` when absent. */
   getMeta(key: string): Promise<StowageMeta | null>;
+  /** The keys below `base` (unstorage's `:`-separated form), expired items left out. */
   getKeys(base: string): Promise<string[]>;
+  /** Deletes every item below `base`. */
   clear(base: string): Promise<void>;
+  /** Closes the backend when the driver opened it; a backend passed in stays open. */
   dispose(): Promise<void>;
   /** Deletes every expired item of this driver; resolves the count. */
   purgeExpired(): Promise<number>;

@@ -27,12 +27,15 @@ import { intParam } from './kit/store-url.ts';
 
 /** Options of {@link RedisBackend}. */
 export interface RedisBackendOptions {
+  /** Server host (default `127.0.0.1`). */
   host?: string | undefined;
+  /** Server port (default 6379). */
   port?: number | undefined;
   /** Never stored in `toConfig()` or shown in errors; prefer `passwordEnv`. */
   password?: string | undefined;
   /** Name of an environment variable holding the password (kept in `toConfig()`). */
   passwordEnv?: string | undefined;
+  /** ACL user name, for servers with users. */
   username?: string | undefined;
   /** Database number (default 0); one the server does not have is refused at open. */
   db?: number | undefined;
@@ -458,6 +461,8 @@ export class RedisBackend extends BaseBackend {
  * ioredis reports a lost server in messages only. "max retries per request" means a
  * command queued on a connection that then broke: it may have reached the server, so it
  * is not a not-sent message.
+ *
+ * @internal Exported for the driver-error tests.
  */
 export const REDIS_ERRORS: DriverErrorTable = {
   connectionMessages:

@@ -27,12 +27,15 @@ export type S3ConditionalWrites = 'native' | 'none';
 
 /** Options of {@link S3Backend}. */
 export interface S3BackendOptions {
+  /** The bucket holding the store. */
   bucket: string;
   /** Object-name prefix of this store inside the bucket. */
   prefix?: string | undefined;
+  /** The bucket's region (default `us-east-1`). */
   region?: string | undefined;
   /** An S3-compatible endpoint, e.g. `http://127.0.0.1:9000` (path-style addressing is used). */
   endpoint?: string | undefined;
+  /** Access key id; without it the AWS SDK's default credential chain applies. */
   accessKeyId?: string | undefined;
   /** Never stored in `toConfig()` or shown in errors; prefer `secretAccessKeyEnv`. */
   secretAccessKey?: string | undefined;

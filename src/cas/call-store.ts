@@ -19,7 +19,14 @@ export interface CallRecord {
   /** Digest of the result (absent for a recorded error). */
   result?: string | undefined;
   /** A recorded error (only with `cacheErrors`). */
-  error?: { name: string; message: string } | undefined;
+  error?:
+    | {
+        /** The error's class name. */
+        name: string;
+        /** The error's message. */
+        message: string;
+      }
+    | undefined;
   /** When the call started (ms since epoch). */
   startedAt: number;
   /** How long it ran (ms). */
@@ -29,7 +36,10 @@ export interface CallRecord {
 }
 
 /** A stored call record with its call id (the call digest). */
-export type StoredCall = CallRecord & { id: string };
+export type StoredCall = CallRecord & {
+  /** The call id: the digest of function, version and arguments. */
+  id: string;
+};
 
 /**
  * A query: every field given must match; fields left out (and `undefined` argument

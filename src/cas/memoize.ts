@@ -10,9 +10,13 @@ import { ValueStore } from './value-store.ts';
 
 /** Where memoised calls keep their values and records. */
 export interface MemoStore {
+  /** The content-addressed values: arguments and results. */
   readonly values: ValueStore;
+  /** The call records. */
   readonly calls: CallStore;
+  /** The backend both live on. */
   readonly backend: Backend;
+  /** The key prefix both live under. */
   readonly prefix: KeyInput;
 }
 
@@ -32,6 +36,7 @@ export function createMemoStore(
 
 /** Options of {@link memoize}. */
 export interface MemoizeOptions<A extends unknown[]> {
+  /** Where values and call records are kept ({@link createMemoStore}). */
   store: MemoStore;
   /** Name under which calls are recorded. */
   name: string;

@@ -30,9 +30,13 @@ export interface ValueStoreOptions {
 
 /** What {@link ValueStore.gc} removed (or would remove, in a dry run). */
 export interface GcReport {
+  /** Nodes deleted (or that would be deleted in a dry run). */
   removed: number;
+  /** Bytes of the removed nodes. */
   bytesFreed: number;
+  /** Nodes kept because a root or another node refers to them. */
   kept: number;
+  /** True when nothing was deleted. */
   dryRun: boolean;
 }
 

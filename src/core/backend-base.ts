@@ -154,6 +154,7 @@ export abstract class BaseBackend implements Backend {
     await this.closeResources();
   }
 
+  /** Closes the store at the end of an `await using` block, as {@link BaseBackend.close} does. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -19,13 +19,17 @@ export interface Meta {
 
 /** A value with its metadata, as returned by `get`. */
 export interface StoredValue {
+  /** The stored bytes, as a plain `Uint8Array`. */
   readonly value: Uint8Array;
+  /** The entry's metadata. */
   readonly meta: Meta;
 }
 
 /** One listed entry. */
 export interface ListedEntry {
+  /** The entry's key. */
   readonly key: Key;
+  /** The entry's metadata. */
   readonly meta: Meta;
 }
 
@@ -74,8 +78,11 @@ export interface ListOptions {
 
 /** One entry of {@link Backend.putMany}. */
 export interface PutManyEntry {
+  /** The key to write. */
   key: KeyInput;
+  /** The bytes to store. */
   value: Uint8Array;
+  /** Attributes stored with the value (replacing earlier ones). */
   attrs?: JsonObject | undefined;
 }
 
@@ -117,6 +124,7 @@ export interface BackendInfo {
   readonly entries: number;
   /** Total bytes of the values. */
   readonly bytes: number;
+  /** What the backend can do, as in {@link Backend.capabilities}. */
   readonly capabilities: Capabilities;
   /** Backend-specific details. */
   readonly details?: JsonObject;
@@ -127,6 +135,7 @@ export interface BackendInfo {
  * Never contains a password (server backends may name an environment variable instead).
  */
 export interface BackendConfig {
+  /** The registered backend type that opens this config, e.g. `sqlite`. */
   readonly type: string;
   readonly [option: string]: JsonValue | undefined;
 }

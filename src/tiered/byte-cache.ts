@@ -64,6 +64,7 @@ export class ByteCache {
     return { value: new Uint8Array(entry.value), meta: entry.meta };
   }
 
+  /** True when `path` is cached (without counting a hit or refreshing its place). */
   has(path: string): boolean {
     return this.#map.has(path);
   }
@@ -77,6 +78,7 @@ export class ByteCache {
     this.#map.set(path, { value: new Uint8Array(entry.value), meta: entry.meta });
   }
 
+  /** Drops `path`; true when it was cached. */
   delete(path: string): boolean {
     return this.#map.delete(path);
   }
@@ -93,6 +95,7 @@ export class ByteCache {
     return [...this.#map.entries()].filter(([path]) => isUnder(path, prefix)).sort(([a], [b]) => compareKeyPaths(a, b));
   }
 
+  /** Drops every entry. */
   clear(): void {
     this.#map.clear();
   }

@@ -54,12 +54,15 @@ export interface CopyProgress extends Readonly<CopyCounts> {
 
 /** An entry {@link copyEntries} could not copy. */
 export interface CopyFailure {
+  /** The key that was not copied. */
   key: string;
+  /** Why. */
   error: StorageError;
 }
 
 /** What {@link copyEntries} did. */
 export interface CopyReport extends CopyCounts {
+  /** Each failed copy, with its key and error. */
   failures: CopyFailure[];
   /** True when the signal stopped the copy; running it again resumes where it stopped. */
   interrupted: boolean;

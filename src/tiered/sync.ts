@@ -7,11 +7,17 @@ export type SyncDirection = 'primaryToSecondary' | 'secondaryToPrimary' | 'bidir
 
 /** Progress of a sync, reported after each key. */
 export interface SyncProgress {
+  /** Keys looked at so far. */
   processed: number;
+  /** Entries copied so far (or, in a dry run, that would be). */
   copied: number;
+  /** Entries left alone so far. */
   skipped: number;
+  /** Keys changed on both sides so far. */
   conflicts: number;
+  /** Copies failed so far. */
   errors: number;
+  /** The key just processed. */
   key: string;
 }
 
@@ -41,6 +47,7 @@ export interface SyncReport {
   conflicts: number;
   /** Copies that failed; see `failures`. */
   errors: number;
+  /** Each failed copy, with its key and error. */
   failures: CopyFailure[];
   /** True when `signal` stopped the sync. */
   interrupted: boolean;

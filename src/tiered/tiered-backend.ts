@@ -27,8 +27,11 @@ export type Tier = 'cache' | 'primary' | 'secondary';
 
 /** A write or delete the secondary did not take; `sync` repairs it later. */
 export interface SecondaryFailure {
+  /** The call that failed on the secondary, e.g. `put`, `deleteMany`. */
   operation: string;
+  /** The keys it wrote or deleted. */
   keys: string[];
+  /** Why it failed. */
   error: StorageError;
 }
 
@@ -70,6 +73,10 @@ interface Shared {
   failures: SecondaryFailure[];
 }
 
+// view() hands the tiers it shares to the constructor through this slot (set and read in
+// one synchronous step), so the public constructor takes options only.
+let viewOf: { shared: Shared; view: TierView } | undefined;
+
 /**
  * A cache, a primary and an optional secondary behind one {@link Backend}, so every
  * layer (PersiDict, ResultStore, the CAS) can sit on it unchanged. Writes go to the
@@ -91,17 +98,20 @@ export class TieredBackend extends BaseBackend {
   readonly #view: Required<TierView>;
   readonly #isView: boolean;
 
-  constructor(options: TieredBackendOptions, shared?: Shared, view: TierView = {}) {
+  /** Puts the tiers together; the caller keeps ownership of them until `close()`. */
+  constructor(options: TieredBackendOptions) {
     super();
-    this.#s = shared ?? {
+    const from = viewOf;
+    viewOf = undefined;
+    this.#s = from?.shared ?? {
       primary: options.primary,
       secondary: options.secondary,
       cache: options.cache ? new ByteCache(options.cache) : undefined,
       options,
       failures: [],
     };
-    this.#isView = shared !== undefined;
-    this.#view = { replicate: true, useCache: true, fromAll: true, readFrom: 'primary', fallback: true, ...view };
+    this.#isView = from !== undefined;
+    this.#view = { replicate: true, useCache: true, fromAll: true, readFrom: 'primary', fallback: true, ...from?.view };
     const p = this.#s.primary.capabilities;
     this.capabilities = {
       persistent: p.persistent,
@@ -116,7 +126,8 @@ export class TieredBackend extends BaseBackend {
 
   /** The same tiers with other per-call defaults; closing a view leaves the tiers open. */
   view(view: TierView): TieredBackend {
-    return new TieredBackend(this.#s.options, this.#s, { ...this.#view, ...view });
+    viewOf = { shared: this.#s, view: { ...this.#view, ...view } };
+    return new TieredBackend(this.#s.options);
   }
 
   /** The primary tier. */

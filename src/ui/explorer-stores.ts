@@ -8,7 +8,12 @@ import { ReadOnlyBackend } from './read-only-backend.ts';
 export type ExplorerStoreInput =
   | StoreInput
   | StorageManager
-  | { readonly name?: string | undefined; readonly store: StoreInput | StorageManager };
+  | {
+      /** The name shown for the store instead of its label. */
+      readonly name?: string | undefined;
+      /** The store. */
+      readonly store: StoreInput | StorageManager;
+    };
 
 /** The tiers behind a tiered store, for the Tiers page. */
 export interface StoreTiers {

@@ -43,7 +43,9 @@ export interface Explorer extends AsyncDisposable {
   readonly url: string;
   /** `http://host:port`, without the token. */
   readonly origin: string;
+  /** The access token every request must carry (URL, header or session cookie). */
   readonly token: string;
+  /** The port the server listens on (the one chosen when started with port 0). */
   readonly port: number;
   /** Stops the server and closes the stores it opened. */
   close(): Promise<void>;

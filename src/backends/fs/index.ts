@@ -51,9 +51,13 @@ export interface FsBackendOptions {
 
 /** What {@link FsBackend.compact} removed. */
 export interface FsCompactReport extends CompactReport {
+  /** All files and folders removed. */
   removed: number;
+  /** Temporary files of interrupted writes removed. */
   tempFiles: number;
+  /** Lock files of dead processes removed. */
   lockFiles: number;
+  /** Empty folders removed. */
   directories: number;
 }
 

@@ -36,6 +36,16 @@ export function writeLiveCopy(
   }
 }
 
+/** What {@link Hdf5Backend.compact} did to the file. */
+export interface Hdf5CompactReport {
+  /** Emptied datasets dropped from the file. */
+  removed: number;
+  /** File size before compaction. */
+  bytesBefore: number;
+  /** File size after compaction. */
+  bytesAfter: number;
+}
+
 /** The parts of an open file that compaction replaces. */
 export interface CompactableFile {
   readonly h5: H5Module;
@@ -49,11 +59,7 @@ export interface CompactableFile {
  * then reopens it into `open.file` (also when the rewrite fails after closing it). Other
  * top-level objects cannot be copied (h5wasm has no H5Ocopy), so a file with any is refused.
  */
-export function compactFile(
-  open: CompactableFile,
-  path: string,
-  label: string,
-): { removed: number; bytesBefore: number; bytesAfter: number } {
+export function compactFile(open: CompactableFile, path: string, label: string): Hdf5CompactReport {
   const foreign = open.file.keys().filter((name) => !open.groups.has(name));
   if (foreign.length) {
     throw new OperationError(`compact would drop objects it does not own: ${foreign.join(', ')}`, { backend: label });

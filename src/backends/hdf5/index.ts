@@ -20,7 +20,7 @@ import { compareKeyPaths, type KeyInput, prefixRange } from '../../core/keys.ts'
 import { makeMeta, verifyValue } from '../kit/meta.ts';
 import { listSorted, lowerBound } from '../kit/sorted-keys.ts';
 import { parseLocalUrl } from '../kit/store-url.ts';
-import { compactFile } from './compaction.ts';
+import { compactFile, type Hdf5CompactReport } from './compaction.ts';
 import { bytesOf, elementTypeFor } from './element-types.ts';
 import { emptyDatasets, type GroupState, scanGroup, slotsFor } from './group-state.ts';
 import { hdf5Error, loadH5 } from './h5wasm.ts';
@@ -29,6 +29,7 @@ import { acquireFile, type OpenFile, releaseFile } from './open-files.ts';
 import { commitSlot } from './slots.ts';
 
 export { HDF5_META_ATTRIBUTE } from './slots.ts';
+export type { Hdf5CompactReport };
 
 /*
  * The hdf5 backend, one concern a file: names.ts (dataset and side-file names), slots.ts
@@ -214,7 +215,7 @@ export class Hdf5Backend extends BaseBackend {
    * dropping emptied datasets and the free space HDF5 keeps inside the file. Other
    * top-level objects of the file are not copied, so it refuses to run on a file that has any.
    */
-  async compact(): Promise<{ removed: number; bytesBefore: number; bytesAfter: number }> {
+  async compact(): Promise<Hdf5CompactReport> {
     this.prefix(undefined);
     try {
       return compactFile(this.#open, this.#path, this.label);

@@ -23,6 +23,8 @@ import { SqlBackend } from './sql-backend.ts';
 import { createTableSql } from './statements.ts';
 import { prepareTable } from './table-check.ts';
 
+export type { SqlEcho };
+
 /** Options of {@link DuckdbBackend}. */
 export interface DuckdbBackendOptions {
   /** Database file, or `:memory:`. Parent directories are created. */

@@ -23,6 +23,7 @@ import { prepareTable } from './table-check.ts';
 
 /** Options of {@link MysqlBackend}. */
 export type MysqlBackendOptions = SqlServerOptions;
+export type { SqlServerOptions };
 
 /** InnoDB's largest index key: keys are stored as their UTF-8 bytes in a VARBINARY primary key. */
 export const MYSQL_MAX_KEY_BYTES = 3072;

@@ -20,6 +20,7 @@ import { prepareTable } from './table-check.ts';
 
 /** Options of {@link PostgresBackend}. */
 export type PostgresBackendOptions = SqlServerOptions;
+export type { SqlServerOptions };
 
 // bytea's limit.
 const CAPABILITIES: Capabilities = { ...SQL_CAPABILITIES, maxValueBytes: 1024 * 1024 * 1024 - 1 };

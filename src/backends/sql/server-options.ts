@@ -7,13 +7,17 @@ import { driverSuffixOf, intParam } from '../kit/store-url.ts';
 
 /** Connection options shared by the PostgreSQL and MySQL backends. */
 export interface SqlServerOptions {
+  /** Server host (default `127.0.0.1`). */
   host?: string | undefined;
+  /** Server port (default 5432 for PostgreSQL, 3306 for MySQL). */
   port?: number | undefined;
+  /** User name (the driver's default when absent). */
   user?: string | undefined;
   /** Never stored in `toConfig()` or shown in errors; prefer `passwordEnv`. */
   password?: string | undefined;
   /** Name of an environment variable holding the password (kept in `toConfig()`). */
   passwordEnv?: string | undefined;
+  /** Database name (the driver's default when absent). */
   database?: string | undefined;
   /** Table holding the entries (default `stowage`); lets several stores share one database. */
   table?: string | undefined;

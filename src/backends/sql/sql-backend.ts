@@ -1,4 +1,5 @@
 import type {
+  Backend,
   BackendConfig,
   BackendInfo,
   Capabilities,
@@ -53,8 +54,10 @@ interface PreparedRow {
  * count, listings as range scans on the primary key read in pages. Engines differ only
  * in their {@link SqlDialect}; see `sqlite.ts`, `postgres.ts`, `mysql.ts`, `duckdb.ts`.
  */
-export class SqlBackend extends BaseBackend {
+export class SqlBackend extends BaseBackend implements Backend {
+  /** What the engine guarantees; dialects declare theirs (batches are atomic, attrs are queried in SQL). */
   readonly capabilities: Capabilities;
+  /** `engine:location/table`, without a password. */
   readonly label: string;
   readonly #d: SqlDialect;
   readonly #r: SqlRunner;
@@ -62,6 +65,7 @@ export class SqlBackend extends BaseBackend {
   readonly #setup: SqlBackendSetup;
 
   /** Wraps an open connection; dialect modules call this after creating the table. */
+  /** @internal Each dialect's `open()` builds the setup. */
   constructor(setup: SqlBackendSetup) {
     super();
     this.#setup = setup;
@@ -77,18 +81,21 @@ export class SqlBackend extends BaseBackend {
     return this.#setup.table;
   }
 
+  /** One primary-key lookup; the checksum is verified before the value is returned. */
   async get(input: KeyInput): Promise<StoredValue | undefined> {
     const { path } = this.key(input);
     const rows = await this.#all('get', this.#q.get, [path], path);
     return this.#stored(rows[0], path);
   }
 
+  /** Reads the metadata columns only, never the value. */
   async stat(input: KeyInput): Promise<Meta | undefined> {
     const { path } = this.key(input);
     const rows = await this.#all('stat', this.#q.stat, [path], path);
     return rows[0] ? sqlRowMeta(rows[0] as unknown as SqlMetaRow) : undefined;
   }
 
+  /** One statement (insert, upsert, or an update guarded by the ETag), checked by its changed-row count. */
   async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
     const { path } = this.checkPut(input, value, options);
     const meta = makeMeta(value, copyAttrs(options.attrs));
@@ -143,6 +150,7 @@ export class SqlBackend extends BaseBackend {
     return rows[0] ? Number(rows[0].created_at) : meta.createdAt;
   }
 
+  /** One delete statement, guarded by the ETag when `ifMatch` is given. */
   async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
     const { path } = this.key(input);
     try {
@@ -154,6 +162,7 @@ export class SqlBackend extends BaseBackend {
     }
   }
 
+  /** A range scan on the primary key, read in pages; `where` runs in SQL where the dialect can. */
   async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
     const plan = this.planList(prefixInput, options);
     for await (const row of this.#pages(plan, this.#q.metaColumns)) {
@@ -216,6 +225,7 @@ export class SqlBackend extends BaseBackend {
     };
   }
 
+  /** Reads the keys with `IN (...)` queries, as many keys per query as the engine takes. */
   override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
     const paths = keys.map((k) => this.key(k).path);
     const unique = [...new Set(paths)];
@@ -229,6 +239,7 @@ export class SqlBackend extends BaseBackend {
     return paths.map((path) => this.#stored(found.get(path), path));
   }
 
+  /** Writes the whole batch in one transaction: all entries or none. */
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
     const prepared: PreparedRow[] = entries.map((e) => ({
       path: this.checkPut(e.key, e.value, { attrs: e.attrs }).path,
@@ -282,6 +293,7 @@ export class SqlBackend extends BaseBackend {
     return back.map((row) => [d.keyOf(row.k), Number(row.created_at)]);
   }
 
+  /** Deletes the batch in one transaction; returns how many keys existed. */
   override async deleteMany(keys: readonly KeyInput[]): Promise<number> {
     const unique = [...new Set(keys.map((k) => this.key(k).path))];
     if (unique.length === 0) return 0;
@@ -299,6 +311,7 @@ export class SqlBackend extends BaseBackend {
     }
   }
 
+  /** One range delete on the primary key. */
   async clear(prefixInput?: KeyInput): Promise<number> {
     const { lower, upper } = prefixRange(this.prefix(prefixInput).path);
     try {
@@ -309,6 +322,7 @@ export class SqlBackend extends BaseBackend {
     }
   }
 
+  /** Counts rows and value bytes with one aggregate query. */
   async info(): Promise<BackendInfo> {
     this.assertOpen();
     const rows = await this.#all('info', this.#q.count, []);
@@ -322,6 +336,7 @@ export class SqlBackend extends BaseBackend {
     };
   }
 
+  /** The config that opens this store again, password left out. */
   toConfig(): BackendConfig {
     return this.#setup.config;
   }

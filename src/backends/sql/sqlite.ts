@@ -44,6 +44,9 @@ export interface SqliteBackendOptions {
 }
 
 const OPTIONS = ['path', 'table', 'busyTimeoutMs', 'driver', 'echo', 'urlDriver'];
+
+export type { SqlEcho, SqliteDriverName };
+
 const DRIVERS: readonly SqliteDriverName[] = ['node', 'better-sqlite3'];
 
 // SQLITE_MAX_LENGTH of both drivers' builds.

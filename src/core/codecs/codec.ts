@@ -8,13 +8,17 @@ import { isStoreObject } from '../store-object.ts';
 export interface Codec<T = unknown> {
   /** Name used in configs and as a namespace, e.g. `json`, `msgpack+gzip`. */
   readonly name: string;
+  /** Turns a value into bytes. */
   encode(value: T): Uint8Array;
+  /** Turns bytes made by {@link Codec.encode} back into the value. */
   decode(bytes: Uint8Array): T;
 }
 
 /** Where an encode/decode happens, for error messages. */
 export interface CodecContext {
+  /** The key whose value is encoded or decoded. */
   key?: KeyInput | undefined;
+  /** The label of the backend the value comes from or goes to. */
   backend?: string | undefined;
 }
 

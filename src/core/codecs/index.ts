@@ -7,7 +7,7 @@ import { rawCodec } from './raw.ts';
 import { textCodec } from './text.ts';
 import { v8Codec } from './v8.ts';
 
-export { type RegisteredClass, registerClass } from './class-registry.ts';
+export { type ClassOf, type RegisteredClass, registerClass } from './class-registry.ts';
 export { type Codec, type CodecContext, decodeValue, encodeValue, typedCodec } from './codec.ts';
 export { type Compression, compressionAvailable, withCompression } from './compression.ts';
 export { jsonCodec, msgpackCodec, rawCodec, textCodec, v8Codec };
