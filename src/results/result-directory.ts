@@ -4,6 +4,7 @@ import { CorruptValueError, NotFoundError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { OptimizationResult, type OptimizationResultJSON } from './optimization-result.ts';
 import type { ResultSet } from './result-set.ts';
+import type { ResultMetadata } from './result-store.ts';
 import { setFromCsvText, setFromJsonText, setToCsvText, setToJsonText } from './set-formats.ts';
 
 /** `metadata.json` of an exported result: {@link ResultStore.getMetadata}'s fields, times as ISO text. */
@@ -33,15 +34,7 @@ const fileNameOf = (name: string) => encodeURIComponent(name).replaceAll('*', '%
 export async function writeResultDirectory(
   dir: string,
   result: OptimizationResult,
-  metadata: {
-    key: string;
-    createdAt: Date;
-    modifiedAt: Date;
-    sizeBytes: number;
-    nPoints: number;
-    nSets: number;
-    custom: JsonObject;
-  },
+  metadata: ResultMetadata,
   format: 'csv' | 'json',
 ): Promise<void> {
   await mkdir(join(dir, 'sets'), { recursive: true });

@@ -24,7 +24,18 @@ export interface ResultSetJSON {
   metadata: JsonObject;
 }
 
-const TYPED: Record<string, new (values: number[]) => Column> = {
+/** A typed-array column. */
+export type TypedColumn = Exclude<Column, unknown[]>;
+
+/** A typed-array column class, built from values, a length or a buffer. */
+export interface TypedColumnClass {
+  new (values: ArrayLike<number>): TypedColumn;
+  new (length: number): TypedColumn;
+  new (buffer: ArrayBuffer): TypedColumn;
+}
+
+/** The typed-array classes a column may be, by class name (as stored in set formats). */
+export const TYPED_COLUMNS: Readonly<Record<string, TypedColumnClass | undefined>> = {
   Float64Array,
   Float32Array,
   Int32Array,
@@ -105,7 +116,7 @@ export class ResultSet {
     const columns: Record<string, Column> = {};
     for (const [name, values] of Object.entries(json.columns)) {
       const kind = json.columnTypes?.[name];
-      const Typed = kind ? TYPED[kind] : undefined;
+      const Typed = kind ? TYPED_COLUMNS[kind] : undefined;
       columns[name] = Typed ? new Typed(values as number[]) : (values as Column);
     }
     return new ResultSet(json.name, columns, json.metadata ?? {});

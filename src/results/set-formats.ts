@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { decodeValue, encodeValue, msgpackCodec } from '../core/codecs/index.ts';
 import { CorruptValueError, OperationError } from '../core/errors.ts';
 import type { JsonObject, JsonValue } from '../core/json.ts';
-import { type Column, ResultSet } from './result-set.ts';
+import { type Column, ResultSet, TYPED_COLUMNS } from './result-set.ts';
 
 /**
  * How result sets are stored: `binary` (one MessagePack entry per set, typed arrays kept
@@ -18,15 +18,6 @@ export const SET_FORMATS: readonly SetFormat[] = ['binary', 'json', 'csv', 'colu
 
 /** A column's kind: a typed array's class name, or `number` / `string` for plain arrays. */
 type ColumnKind = string;
-
-const TYPED: Record<string, new (values: number[]) => Column> = {
-  Float64Array,
-  Float32Array,
-  Int32Array,
-  Uint32Array,
-  Int16Array,
-  Uint8Array,
-};
 
 function kindOf(column: Column): ColumnKind {
   if (!Array.isArray(column)) return column.constructor.name;
@@ -57,7 +48,7 @@ function rebuild(kinds: Record<string, ColumnKind>, cells: Record<string, unknow
     if (kind === 'string') columns[name] = values.map((v) => String(v));
     else {
       const numbers = values.map(numberFrom);
-      const Typed = TYPED[kind];
+      const Typed = TYPED_COLUMNS[kind];
       columns[name] = Typed ? new Typed(numbers) : numbers;
     }
   }
