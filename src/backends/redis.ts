@@ -22,7 +22,7 @@ import { classifyDriverError, type DriverErrorTable } from './kit/driver-errors.
 import { checkIdentifier } from './kit/identifiers.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { makeMeta, verifyValue } from './kit/meta.ts';
-import { checkKnownOptions, checkKnownParams } from './kit/options.ts';
+import { checkKnownOptions, checkKnownParams, optionsFromConfig } from './kit/options.ts';
 import { intParam } from './kit/store-url.ts';
 
 /** Options of {@link RedisBackend}. */
@@ -510,6 +510,5 @@ function checkDatabaseNumber(db: unknown): number {
 
 /** Opens a Redis store from its config. */
 export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<RedisBackend> {
-  const { type: _type, ...rest } = config;
-  return RedisBackend.open(rest as unknown as RedisBackendOptions, options);
+  return RedisBackend.open(optionsFromConfig<RedisBackendOptions>(config), options);
 }

@@ -18,6 +18,15 @@ export function checkKnownOptions(
   }
 }
 
+/**
+ * A config without its `type`, as the options of the backend's `open()`. Only for
+ * backends whose `open()` checks every option itself, so nothing unchecked passes.
+ */
+export function optionsFromConfig<T>(config: Readonly<Record<string, unknown>>): T {
+  const { type: _type, ...rest } = config;
+  return rest as T;
+}
+
 /** Refuses query parameters of a store URL that the backend does not know. */
 export function checkKnownParams(params: URLSearchParams, known: readonly string[], backend: string): void {
   const given: Record<string, string> = {};

@@ -6,7 +6,7 @@ import type { JsonObject } from '../../core/json.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
 import { loadDriver } from '../kit/load-driver.ts';
-import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
+import { checkKnownOptions, checkKnownParams, optionsFromConfig } from '../kit/options.ts';
 import { SerialQueue } from '../kit/serial-queue.ts';
 import { driverSuffixOf, parseLocalUrl } from '../kit/store-url.ts';
 import {
@@ -193,7 +193,5 @@ export function configFromUrl(url: string): BackendConfig {
 
 /** Opens a DuckDB store from its config. */
 export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<DuckdbBackend> {
-  // open() checks every option, so the config passes through as it is.
-  const { type: _type, ...rest } = config;
-  return DuckdbBackend.open(rest as unknown as DuckdbBackendOptions, options);
+  return DuckdbBackend.open(optionsFromConfig<DuckdbBackendOptions>(config), options);
 }

@@ -5,7 +5,7 @@ import { CapacityError, ConnectionError, CorruptValueError, OperationError } fro
 import type { JsonObject } from '../../core/json.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
-import { checkKnownOptions, checkKnownParams } from '../kit/options.ts';
+import { checkKnownOptions, checkKnownParams, optionsFromConfig } from '../kit/options.ts';
 import { driverSuffixOf, intParam, parseLocalUrl } from '../kit/store-url.ts';
 import { SQL_CAPABILITIES, type SqlDialect, type SqlRow, type SqlRunner, TEXT_KEY_HOOKS } from './dialect.ts';
 import { echoingRunner, type SqlEcho } from './echo.ts';
@@ -264,7 +264,5 @@ export function configFromUrl(url: string): BackendConfig {
 
 /** Opens a SQLite store from its config. */
 export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<SqliteBackend> {
-  // open() checks every option, so the config passes through as it is.
-  const { type: _type, ...rest } = config;
-  return SqliteBackend.open(rest as unknown as SqliteBackendOptions, options);
+  return SqliteBackend.open(optionsFromConfig<SqliteBackendOptions>(config), options);
 }
