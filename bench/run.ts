@@ -17,6 +17,9 @@ const outDir = outIndex >= 0 ? (args[outIndex + 1] as string) : undefined;
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? (args[onlyIndex + 1] as string) : undefined;
 const runs = (group: string) => only === undefined || only === group;
+// --engine NAME limits the engines group to one engine.
+const engineIndex = args.indexOf('--engine');
+const engineNames = engineIndex >= 0 ? [args[engineIndex + 1] as string] : undefined;
 
 function up(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -47,7 +50,7 @@ const log = (m: Measurement[]) => {
 const started = Date.now();
 try {
   if (runs('engines')) {
-    const all = await engines(['memory', 'sqlite', 'fs', 'lmdb', 'postgres', 'mysql', 'redis'], servers);
+    const all = await engines(engineNames ?? ['memory', 'sqlite', 'fs', 'lmdb', 'postgres', 'mysql', 'redis'], servers);
     for (const engine of all) {
       log(await scenarios.singleOps(size, engine));
       log(await scenarios.conditionalSet(size, engine));
@@ -82,7 +85,7 @@ try {
   if (runs('memoize')) log(await scenarios.memoizeHit(size));
   if (runs('cas')) log(await scenarios.casPut(size));
   if (runs('tiered')) log(await scenarios.tieredHit(size));
-  if (runs('contention')) log(await scenarios.contention(size));
+  if (runs('contention')) log(await scenarios.contention(size, engineNames));
 } finally {
   removeScratch();
 }

@@ -304,7 +304,7 @@ function latencyRow(
  * (worst, p99) and every write read back afterwards; then 8 readers timed while one
  * writer puts. Each process is a child started with `--import tsx`.
  */
-export async function contention(size: Size): Promise<Measurement[]> {
+export async function contention(size: Size, only?: readonly string[]): Promise<Measurement[]> {
   const writers = size === 'tiny' ? 2 : 8;
   const puts = size === 'full' ? 500 : size === 'quick' ? 200 : 20;
   const out: Measurement[] = [];
@@ -313,6 +313,7 @@ export async function contention(size: Size): Promise<Measurement[]> {
     ['fs', `file:${scratch}/contention-fs`],
     ['lmdb', `lmdb:${scratch}/contention-lmdb`],
   ] as const) {
+    if (only && !only.includes(engine)) continue;
     const store = await openBackend(url);
     const workers = Array.from({ length: writers }, (_, w) => startWorker([url, 'writer', String(w), String(puts)]));
     await Promise.all(workers.map((w) => w.ready));
