@@ -8,6 +8,8 @@ export interface Measurement {
   opsPerSec: number;
   p50Us: number;
   p99Us: number;
+  /** The slowest single call, where a scenario times every call (contention). */
+  maxUs?: number;
   note?: string;
 }
 

@@ -12,6 +12,14 @@ const args = process.argv.slice(2);
 const size: Size = args.includes('--tiny') ? 'tiny' : args.includes('--quick') ? 'quick' : 'full';
 const outIndex = args.indexOf('--out');
 const outDir = outIndex >= 0 ? (args[outIndex + 1] as string) : undefined;
+// --only NAME runs one group of scenarios (engines, large, scale, memoize, cas, tiered,
+// contention) for a quick look; its report is written to bench/results-only.json.
+const onlyIndex = args.indexOf('--only');
+const only = onlyIndex >= 0 ? (args[onlyIndex + 1] as string) : undefined;
+const runs = (group: string) => only === undefined || only === group;
+// --engine NAME limits the engines group to one engine.
+const engineIndex = args.indexOf('--engine');
+const engineNames = engineIndex >= 0 ? [args[engineIndex + 1] as string] : undefined;
 
 function up(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -41,37 +49,43 @@ const log = (m: Measurement[]) => {
 
 const started = Date.now();
 try {
-  const all = await engines(['memory', 'sqlite', 'fs', 'lmdb', 'postgres', 'mysql', 'redis'], servers);
-  for (const engine of all) {
-    log(await scenarios.singleOps(size, engine));
-    log(await scenarios.conditionalSet(size, engine));
-    log(await scenarios.batches(size, engine));
-    log(await scenarios.listing(size, engine));
+  if (runs('engines')) {
+    const all = await engines(engineNames ?? ['memory', 'sqlite', 'fs', 'lmdb', 'postgres', 'mysql', 'redis'], servers);
+    for (const engine of all) {
+      log(await scenarios.singleOps(size, engine));
+      log(await scenarios.conditionalSet(size, engine));
+      log(await scenarios.batches(size, engine));
+      log(await scenarios.listing(size, engine));
+    }
+    for (const engine of all) {
+      await engine.stowage.close();
+      for (const p of engine.peers) await p.close();
+      await engine.raw.close();
+    }
   }
-  for (const engine of all) {
-    await engine.stowage.close();
-    for (const p of engine.peers) await p.close();
-    await engine.raw.close();
-  }
-  log(await scenarios.largeValue(size));
-  const scaleUrls: Record<string, string> = {
-    sqlite: `sqlite:${scratch}/scale.sqlite`,
-    lmdb: `lmdb:${scratch}/scale-lmdb`,
-  };
-  if (servers.postgres) scaleUrls.postgres = `postgres://postgres@127.0.0.1:5432/test?table=bench_scale_${process.pid}`;
-  log(await scenarios.scale(size, scaleUrls));
-  if (servers.postgres) {
-    const { openBackend } = await import('../src/index.ts');
-    const pg = (await openBackend(scaleUrls.postgres as string)) as unknown as {
-      drop(): Promise<void>;
-      close(): Promise<void>;
+  if (runs('large')) log(await scenarios.largeValue(size));
+  if (runs('scale')) {
+    const scaleUrls: Record<string, string> = {
+      sqlite: `sqlite:${scratch}/scale.sqlite`,
+      lmdb: `lmdb:${scratch}/scale-lmdb`,
     };
-    await pg.drop();
-    await pg.close();
+    if (servers.postgres)
+      scaleUrls.postgres = `postgres://postgres@127.0.0.1:5432/test?table=bench_scale_${process.pid}`;
+    log(await scenarios.scale(size, scaleUrls));
+    if (servers.postgres) {
+      const { openBackend } = await import('../src/index.ts');
+      const pg = (await openBackend(scaleUrls.postgres as string)) as unknown as {
+        drop(): Promise<void>;
+        close(): Promise<void>;
+      };
+      await pg.drop();
+      await pg.close();
+    }
   }
-  log(await scenarios.memoizeHit(size));
-  log(await scenarios.casPut(size));
-  log(await scenarios.tieredHit(size));
+  if (runs('memoize')) log(await scenarios.memoizeHit(size));
+  if (runs('cas')) log(await scenarios.casPut(size));
+  if (runs('tiered')) log(await scenarios.tieredHit(size));
+  if (runs('contention')) log(await scenarios.contention(size, engineNames));
 } finally {
   removeScratch();
 }
@@ -123,12 +137,14 @@ const report = {
 };
 const jsonPath = outDir
   ? join(outDir, 'results.json')
-  : size === 'full'
-    ? 'bench/results.json'
-    : 'bench/results-quick.json';
+  : only !== undefined
+    ? 'bench/results-only.json'
+    : size === 'full'
+      ? 'bench/results.json'
+      : 'bench/results-quick.json';
 mkdirSync(dirname(jsonPath), { recursive: true });
 writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-if (size === 'full' || outDir) {
+if ((size === 'full' && only === undefined) || outDir) {
   const mdPath = outDir ? join(outDir, 'benchmarks.md') : 'docs/benchmarks.md';
   mkdirSync(dirname(mdPath), { recursive: true });
   writeFileSync(mdPath, markdown(report));

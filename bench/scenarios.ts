@@ -1,6 +1,8 @@
+import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { open as openLmdb } from 'lmdb';
 import { LRUCache } from 'lru-cache';
 import { MemoryBackend } from '../src/backends/memory.ts';
@@ -239,4 +241,123 @@ export async function tieredHit(size: Size): Promise<Measurement[]> {
   });
   await tiered.close();
   return rows;
+}
+
+interface WorkerHandle {
+  ready: Promise<void>;
+  done: Promise<number[]>;
+  send(message: string): void;
+}
+
+function startWorker(args: string[]): WorkerHandle {
+  const child = fork(fileURLToPath(new URL('./contention-worker.ts', import.meta.url)), args, {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  let readyResolve = () => {};
+  const ready = new Promise<void>((resolve) => {
+    readyResolve = resolve;
+  });
+  const done = new Promise<number[]>((resolve, reject) => {
+    let latencies: number[] | undefined;
+    child.on('message', (m) => {
+      if (m === 'ready') readyResolve();
+      else latencies = (m as { latencies: number[] }).latencies;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0 && latencies) resolve(latencies);
+      else reject(new Error(`contention worker ${args.join(' ')} exited with ${code}`));
+    });
+  });
+  return { ready, done, send: (message) => child.send(message) };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+function latencyRow(
+  scenario: string,
+  engine: string,
+  subject: string,
+  latencies: number[],
+  seconds: number,
+  note: string,
+): Measurement {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const worst = sorted[sorted.length - 1] ?? 0;
+  return {
+    scenario,
+    engine,
+    subject,
+    opsPerSec: latencies.length / seconds,
+    p50Us: percentile(sorted, 50),
+    p99Us: percentile(sorted, 99),
+    maxUs: worst,
+    note: `worst ${(worst / 1000).toFixed(1)} ms${note ? `; ${note}` : ''}`,
+  };
+}
+
+/**
+ * Several processes on one store: 8 writers x 500 distinct 1 KB puts, every put timed
+ * (worst, p99) and every write read back afterwards; then 8 readers timed while one
+ * writer puts. Each process is a child started with `--import tsx`.
+ */
+export async function contention(size: Size, only?: readonly string[]): Promise<Measurement[]> {
+  const writers = size === 'tiny' ? 2 : 8;
+  const puts = size === 'full' ? 500 : size === 'quick' ? 200 : 20;
+  const out: Measurement[] = [];
+  for (const [engine, url] of [
+    ['sqlite', `sqlite:${scratch}/contention.sqlite`],
+    ['fs', `file:${scratch}/contention-fs`],
+    ['lmdb', `lmdb:${scratch}/contention-lmdb`],
+  ] as const) {
+    if (only && !only.includes(engine)) continue;
+    const store = await openBackend(url);
+    const workers = Array.from({ length: writers }, (_, w) => startWorker([url, 'writer', String(w), String(puts)]));
+    await Promise.all(workers.map((w) => w.ready));
+    const started = performance.now();
+    for (const w of workers) w.send('go');
+    const latencies = (await Promise.all(workers.map((w) => w.done))).flat();
+    const seconds = (performance.now() - started) / 1000;
+    const keys = Array.from({ length: writers * puts }, (_, i) => `c/${Math.floor(i / puts)}/${i % puts}`);
+    const present = (await store.getMany(keys)).filter((hit) => hit !== undefined).length;
+    out.push(
+      latencyRow(
+        `${writers} processes x ${puts} puts`,
+        engine,
+        'stowage put',
+        latencies,
+        seconds,
+        `${present} of ${keys.length} present after`,
+      ),
+    );
+
+    // Readers against one writer: the readers' latencies are what is reported.
+    const readKeys = 200;
+    await store.putMany(
+      Array.from({ length: readKeys }, (_, i) => ({
+        key: `r/${i}`,
+        value: new TextEncoder().encode(JSON.stringify(sampleValue(i))),
+      })),
+    );
+    const readers = Array.from({ length: writers }, (_, r) =>
+      startWorker([url, 'reader', String(r), String(readKeys)]),
+    );
+    const writer = startWorker([url, 'writer', 'w', String(puts)]);
+    await Promise.all([...readers, writer].map((w) => w.ready));
+    const readStart = performance.now();
+    for (const w of [...readers, writer]) w.send('go');
+    const written = await writer.done;
+    for (const r of readers) r.send('stop');
+    const readLatencies = (await Promise.all(readers.map((r) => r.done))).flat();
+    const readSeconds = (performance.now() - readStart) / 1000;
+    out.push(
+      latencyRow(`${writers} readers + 1 writer`, engine, 'stowage get', readLatencies, readSeconds, ''),
+      latencyRow(`${writers} readers + 1 writer`, engine, 'stowage put (the writer)', written, readSeconds, ''),
+    );
+    await store.close();
+  }
+  return out;
 }

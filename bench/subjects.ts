@@ -76,7 +76,8 @@ export async function engines(
 ): Promise<Engine[]> {
   const out: Engine[] = [];
   if (which.includes('memory')) {
-    const map = new Map<string, unknown>();
+    // Holds JSON text and parses it on every get, like every other subject here.
+    const map = new Map<string, string>();
     const lru = new LRUCache<string, string>({ max: 1_000_000 });
     out.push({
       name: 'memory',
@@ -93,8 +94,8 @@ export async function engines(
       ],
       raw: {
         name: 'raw Map',
-        get: async (k) => map.get(k),
-        set: async (k, v) => map.set(k, v),
+        get: async (k) => dec(map.get(k)),
+        set: async (k, v) => map.set(k, enc(v)),
         close: async () => undefined,
       },
     });

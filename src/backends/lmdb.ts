@@ -16,12 +16,13 @@ import type {
   StoredValue,
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
-import { ConnectionError, OperationError, StoreNotFoundError } from '../core/errors.ts';
+import { ConnectionError, CorruptValueError, OperationError, StoreNotFoundError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
 import { loadDriver } from './kit/load-driver.ts';
-import { makeMeta, verifyValue } from './kit/meta.ts';
+import { checksumOf, makeMeta } from './kit/meta.ts';
 import { parseLocalUrl } from './kit/store-url.ts';
+import { decodeRecordMeta, encodeRecord, recordEtagAndCreated, setRecordCreatedAt } from './lmdb-record.ts';
 
 /** Options of {@link LmdbBackend}. */
 export interface LmdbBackendOptions {
@@ -45,11 +46,17 @@ const PAGE = 500;
 
 type Condition = { ok: true; createdAt: number } | { ok: false; etag: string | undefined };
 
+// The layout before 0.2: metadata (JSON) and values in two named databases, read with
+// two lookups per get. Stores in it are moved to `records` when first opened.
+const LEGACY_META = 'meta';
+const LEGACY_VALUES = 'values';
+
 /**
  * LMDB through lmdb-js: a memory-mapped B+tree, shared safely between processes.
- * Metadata and values live in two named databases written in one transaction, so
- * `stat` and `list` never touch value pages, and a check-then-write runs inside the
- * single LMDB write transaction (atomic across processes).
+ * Each entry is one record (a binary metadata header, then the value; see
+ * `lmdb-record.ts`) in the named database `records`, so a get is one lookup, and a
+ * check-then-write runs inside the single LMDB write transaction (atomic across
+ * processes).
  *
  * @example
  * ```ts
@@ -60,17 +67,37 @@ export class LmdbBackend extends BaseBackend {
   readonly capabilities = CAPABILITIES;
   readonly label: string;
   readonly #env: Lmdb.RootDatabase;
-  readonly #meta: Lmdb.Database<Meta, string>;
-  readonly #values: Lmdb.Database<Buffer, string>;
+  readonly #records: Lmdb.Database<Buffer, string>;
   readonly #path: string;
 
   private constructor(env: Lmdb.RootDatabase, path: string) {
     super();
     this.#env = env;
     this.#path = path;
-    this.#meta = env.openDB<Meta, string>({ name: 'meta', encoding: 'json' });
-    this.#values = env.openDB<Buffer, string>({ name: 'values', encoding: 'binary' });
+    this.#records = env.openDB<Buffer, string>({ name: 'records', encoding: 'binary' });
     this.label = `lmdb:${path}`;
+  }
+
+  /**
+   * Moves the entries of a store written in the two-database layout into `records`, in
+   * one write transaction (so another process opening it meanwhile sees either layout
+   * whole, and a second migration finds nothing left to move).
+   */
+  async #migrateLegacyLayout(): Promise<void> {
+    const names = this.#env.getKeys({ start: LEGACY_META, end: `${LEGACY_META}\0` });
+    if (!Array.from(names).includes(LEGACY_META)) return;
+    const meta = this.#env.openDB<Meta, string>({ name: LEGACY_META, encoding: 'json' });
+    const values = this.#env.openDB<Buffer, string>({ name: LEGACY_VALUES, encoding: 'binary' });
+    if (Array.from(meta.getKeys({ limit: 1 })).length === 0) return;
+    await this.#write('open', undefined, () => {
+      for (const { key, value } of meta.getRange()) {
+        const bytes = values.getBinary(key);
+        // Moved as they are: a value that no longer matches its checksum still fails on read.
+        if (bytes) this.#records.put(key, encodeRecord(value, bytes));
+        meta.remove(key);
+        values.remove(key);
+      }
+    });
   }
 
   /**
@@ -93,7 +120,9 @@ export class LmdbBackend extends BaseBackend {
       // in 8 processes x 500 ETag-guarded increments, two processes each committed the same
       // increment in about one run of fifteen, and once every process failed with MDB_BAD_TXN.
       // Without it, commits sync before they resolve, and no run lost an update.
-      return new LmdbBackend(lmdb.open({ path, maxDbs: 4, overlappingSync: false, noSubdir: false }), path);
+      const backend = new LmdbBackend(lmdb.open({ path, maxDbs: 4, overlappingSync: false, noSubdir: false }), path);
+      await backend.#migrateLegacyLayout();
+      return backend;
     } catch (error) {
       throw new ConnectionError(`Cannot open LMDB environment: ${(error as Error).message}`, {
         backend: `lmdb:${path}`,
@@ -106,33 +135,51 @@ export class LmdbBackend extends BaseBackend {
     return this.#read(this.key(input).path);
   }
 
-  // Both reads run in this event turn, so in the same read snapshot.
+  // getBinaryFast hands back lmdb-js's shared buffer, valid until the next read: the
+  // value is copied out (and checked) before anything else runs.
   #read(path: string): StoredValue | undefined {
-    const meta = this.#meta.get(path);
-    const value = this.#values.getBinary(path);
-    if (!meta || !value) return undefined;
-    const copy = new Uint8Array(value);
-    verifyValue(copy, meta, path, this.label);
-    return { value: copy, meta };
+    const record = this.#records.getBinaryFast(path);
+    if (!record) return undefined;
+    const { meta, valueStart } = this.#decode(record, path);
+    const value = new Uint8Array(record.subarray(valueStart));
+    if (checksumOf(value) !== meta.checksum) {
+      throw new CorruptValueError('Stored bytes do not match their checksum', { key: path, backend: this.label });
+    }
+    return { value, meta };
+  }
+
+  #decode(record: Buffer, path: string): { meta: Meta; valueStart: number } {
+    const decoded = decodeRecordMeta(record);
+    if (!decoded) throw new CorruptValueError('Stored record header is damaged', { key: path, backend: this.label });
+    return decoded;
+  }
+
+  // The ETag and createdAt of the current record, read inside a write transaction.
+  #current(path: string): { etag: string; createdAt: number } | undefined {
+    const record = this.#records.getBinaryFast(path);
+    if (!record) return undefined;
+    const current = recordEtagAndCreated(record);
+    if (!current) throw new CorruptValueError('Stored record header is damaged', { key: path, backend: this.label });
+    return current;
   }
 
   async stat(input: KeyInput): Promise<Meta | undefined> {
     const { path } = this.key(input);
-    return this.#meta.get(path);
+    const record = this.#records.getBinaryFast(path);
+    return record ? this.#decode(record, path).meta : undefined;
   }
 
   async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
     const { path } = this.checkPut(input, value, options);
     const meta = makeMeta(value, copyAttrs(options.attrs));
-    const data = Buffer.from(value);
+    const record = encodeRecord(meta, value);
     const outcome = await this.#write('put', path, (): Condition => {
-      const current = this.#meta.get(path);
+      const current = this.#current(path);
       if (options.ifAbsent && current) return { ok: false, etag: current.etag };
       if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) return { ok: false, etag: current?.etag };
-      const stored = { ...meta, createdAt: current?.createdAt ?? meta.createdAt };
-      this.#meta.put(path, stored);
-      this.#values.put(path, data);
-      return { ok: true, createdAt: stored.createdAt };
+      if (current) setRecordCreatedAt(record, current.createdAt);
+      this.#records.put(path, record);
+      return { ok: true, createdAt: current?.createdAt ?? meta.createdAt };
     });
     if (!outcome.ok) throw this.conditionFailed(path, outcome.etag, options);
     return { ...meta, createdAt: outcome.createdAt };
@@ -141,12 +188,11 @@ export class LmdbBackend extends BaseBackend {
   async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
     const { path } = this.key(input);
     const outcome = await this.#write('delete', path, () => {
-      const current = this.#meta.get(path);
+      const current = this.#current(path);
       if (options.ifMatch !== undefined && current?.etag !== options.ifMatch)
         return { ok: false as const, etag: current?.etag };
       if (!current) return { ok: true as const, removed: false };
-      this.#meta.remove(path);
-      this.#values.remove(path);
+      this.#records.remove(path);
       return { ok: true as const, removed: true };
     });
     if (!outcome.ok) throw this.conditionFailed(path, outcome.etag, options);
@@ -156,11 +202,14 @@ export class LmdbBackend extends BaseBackend {
   async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
     const plan = this.planList(prefixInput, options);
     const read = (start: string | undefined, end: string | undefined, limit: number) =>
-      this.#meta.getRange({ start, end, limit });
+      Array.from(this.#records.getRange({ start, end, limit }), ({ key, value }) => ({
+        key,
+        value: this.#decode(value, key).meta,
+      }));
     for (const { key, value } of this.#walk(plan, read)) yield { key: splitPath(key), meta: value };
   }
 
-  /** Keys from the metadata index alone, without decoding any record (unless `where` needs them). */
+  /** Keys from the B+tree alone, without reading any record (unless `where` needs them). */
   override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
     const plan = this.planList(prefixInput, options);
     if (plan.where) {
@@ -168,7 +217,7 @@ export class LmdbBackend extends BaseBackend {
       return;
     }
     const read = (start: string | undefined, end: string | undefined, limit: number) =>
-      Array.from(this.#meta.getKeys({ start, end, limit }), (key) => ({ key, value: undefined }));
+      Array.from(this.#records.getKeys({ start, end, limit }), (key) => ({ key, value: undefined }));
     for (const { key } of this.#walk(plan, read)) yield splitPath(key);
   }
 
@@ -211,14 +260,15 @@ export class LmdbBackend extends BaseBackend {
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
     const prepared = entries.map((e) => {
       const { path } = this.checkPut(e.key, e.value, { attrs: e.attrs });
-      return { path, data: Buffer.from(e.value), meta: makeMeta(e.value, copyAttrs(e.attrs)) };
+      const meta = makeMeta(e.value, copyAttrs(e.attrs));
+      return { path, meta, record: encodeRecord(meta, e.value) };
     });
     return this.#write('putMany', undefined, () =>
-      prepared.map(({ path, data, meta }) => {
-        const stored = { ...meta, createdAt: this.#meta.get(path)?.createdAt ?? meta.createdAt };
-        this.#meta.put(path, stored);
-        this.#values.put(path, data);
-        return stored;
+      prepared.map(({ path, meta, record }) => {
+        const createdAt = this.#current(path)?.createdAt ?? meta.createdAt;
+        setRecordCreatedAt(record, createdAt);
+        this.#records.put(path, record);
+        return { ...meta, createdAt };
       }),
     );
   }
@@ -228,9 +278,8 @@ export class LmdbBackend extends BaseBackend {
     return this.#write('deleteMany', undefined, () => {
       let removed = 0;
       for (const path of new Set(paths)) {
-        if (this.#meta.get(path) === undefined) continue;
-        this.#meta.remove(path);
-        this.#values.remove(path);
+        if (this.#records.getBinaryFast(path) === undefined) continue;
+        this.#records.remove(path);
         removed++;
       }
       return removed;
@@ -241,9 +290,8 @@ export class LmdbBackend extends BaseBackend {
     const { lower, upper } = prefixRange(this.prefix(prefixInput).path);
     return this.#write('clear', undefined, () => {
       let removed = 0;
-      for (const key of this.#meta.getKeys({ start: lower === '' ? undefined : lower, end: upper })) {
-        this.#meta.remove(key);
-        this.#values.remove(key);
+      for (const key of this.#records.getKeys({ start: lower === '' ? undefined : lower, end: upper })) {
+        this.#records.remove(key);
         removed++;
       }
       return removed;
@@ -254,9 +302,9 @@ export class LmdbBackend extends BaseBackend {
     this.prefix(undefined);
     let entries = 0;
     let bytes = 0;
-    for (const { value } of this.#meta.getRange()) {
+    for (const { key, value } of this.#records.getRange()) {
       entries++;
-      bytes += value.size;
+      bytes += this.#decode(value, key).meta.size;
     }
     return { type: 'lmdb', location: this.#path, entries, bytes, capabilities: this.capabilities };
   }

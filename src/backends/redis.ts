@@ -72,6 +72,31 @@ redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('INCRBY', KEYS[3], tonumber(ARGV[5]))
 return {1, ct}`;
 
+// A whole batch of unconditional puts in one script (Redis ran 1,000 single-put scripts
+// in ~21 us each; one loop over the batch costs a fraction of that per entry).
+// KEYS: index zset, byte counter, then one entry hash per put. ARGV: per put, path, etag,
+// size, checksum, createdAt, modifiedAt, attrs, value. Returns each put's createdAt.
+const PUT_MANY_SCRIPT = `
+local out = {}
+local delta = 0
+for i = 0, #KEYS - 3 do
+  local a = i * 8
+  local key = KEYS[i + 3]
+  local cur = redis.call('HMGET', key, 'ct', 's')
+  local ct = cur[1] or ARGV[a + 5]
+  if cur[2] then delta = delta - tonumber(cur[2]) end
+  redis.call('HSET', key, 'v', ARGV[a + 8], 'e', ARGV[a + 2], 's', ARGV[a + 3], 'c', ARGV[a + 4], 'ct', ct, 'mt', ARGV[a + 6], 'a', ARGV[a + 7])
+  redis.call('ZADD', KEYS[1], 0, ARGV[a + 1])
+  delta = delta + tonumber(ARGV[a + 3])
+  out[i + 1] = ct
+end
+redis.call('INCRBY', KEYS[2], delta)
+return out`;
+
+// Most puts, and most value bytes, sent in one PUT_MANY_SCRIPT call (bigger batches are
+// several calls in one MULTI, still applied all together).
+const PUT_MANY_CHUNK = { rows: 1000, bytes: 16 * 1024 * 1024 };
+
 // KEYS as above. ARGV: path, conditional ('1'/'0'), ifMatch. Returns {1, deleted} or {0, current etag}.
 // The last entry gone takes the byte counter with it, so an emptied store leaves no key behind.
 const DELETE_SCRIPT = `
@@ -104,6 +129,7 @@ type ScriptResult = [number, string | number];
 interface ScriptClient {
   stowagePut(entry: string, index: string, bytes: string, ...args: (string | number | Buffer)[]): Promise<ScriptResult>;
   stowageDelete(entry: string, index: string, bytes: string, ...args: string[]): Promise<ScriptResult>;
+  stowagePutMany(numberOfKeys: number, ...keysAndArgs: (string | number | Buffer)[]): Promise<string[]>;
   stowageClear(index: string, bytes: string, ...args: (string | number)[]): Promise<number>;
 }
 
@@ -194,6 +220,7 @@ export class RedisBackend extends BaseBackend {
     client.on('connect', () => (client as unknown as { stream?: { unref?: () => void } }).stream?.unref?.());
     client.defineCommand('stowagePut', { numberOfKeys: 3, lua: PUT_SCRIPT });
     client.defineCommand('stowageDelete', { numberOfKeys: 3, lua: DELETE_SCRIPT });
+    client.defineCommand('stowagePutMany', { lua: PUT_MANY_SCRIPT });
     client.defineCommand('stowageClear', { numberOfKeys: 2, lua: CLEAR_SCRIPT });
     const backend = new RedisBackend(client, full, password);
     try {
@@ -326,17 +353,46 @@ export class RedisBackend extends BaseBackend {
       return { path, value: e.value, meta: makeMeta(e.value, copyAttrs(e.attrs)) };
     });
     if (prepared.length === 0) return [];
-    // MULTI/EXEC: one round trip, applied all together.
+    // MULTI/EXEC of one script per chunk: one round trip, applied all together.
     const multi = this.#client.multi() as unknown as ScriptClient & {
       exec(): Promise<[Error | null, unknown][] | null>;
     };
-    for (const p of prepared) void multi.stowagePut(...this.#putArgs(p.path, p.meta, p.value, 'any', ''));
+    const chunks: (typeof prepared)[] = [];
+    let bytes = 0;
+    for (const p of prepared) {
+      const last = chunks[chunks.length - 1];
+      if (!last || last.length >= PUT_MANY_CHUNK.rows || bytes + p.value.byteLength > PUT_MANY_CHUNK.bytes) {
+        chunks.push([p]);
+        bytes = p.value.byteLength;
+      } else {
+        last.push(p);
+        bytes += p.value.byteLength;
+      }
+    }
+    for (const chunk of chunks) {
+      const keys = [this.#index, this.#bytes, ...chunk.map((p) => this.#entry(p.path))];
+      const args = chunk.flatMap(({ path, meta, value }) => [
+        path,
+        meta.etag,
+        meta.size,
+        meta.checksum,
+        meta.createdAt,
+        meta.modifiedAt,
+        JSON.stringify(meta.attrs),
+        Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      ]);
+      void multi.stowagePutMany(keys.length, ...keys, ...args);
+    }
     const results = await this.#call('putMany', undefined, true, () => multi.exec());
-    return prepared.map((p, i) => {
-      const [error, result] = results?.[i] ?? [];
-      if (error) throw this.#error(error, 'putMany', p.path, true);
-      return { ...p.meta, createdAt: Number((result as ScriptResult)[1]) };
-    });
+    const metas: Meta[] = [];
+    for (const [c, chunk] of chunks.entries()) {
+      const [error, created] = results?.[c] ?? [];
+      if (error) throw this.#error(error, 'putMany', chunk[0]?.path, true);
+      for (const [i, p] of chunk.entries()) {
+        metas.push({ ...p.meta, createdAt: Number((created as string[])[i]) });
+      }
+    }
+    return metas;
   }
 
   override async deleteMany(keys: readonly KeyInput[]): Promise<number> {

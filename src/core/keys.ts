@@ -68,8 +68,30 @@ function toSegments(input: unknown, allowEmpty: boolean, backend?: string): stri
  * ```
  */
 export function parseKey(input: KeyInput, backend?: string): ParsedKey {
+  const cached = cachedKey(input);
+  if (cached) return cached;
   const segments = toSegments(input, false, backend);
-  return { segments, path: segments.join(SEPARATOR) };
+  const parsed: ParsedKey = Object.freeze({ segments: Object.freeze(segments), path: segments.join(SEPARATOR) });
+  if (parsedKeys.size >= PARSED_KEYS_MAX) parsedKeys.clear();
+  parsedKeys.set(parsed.path, parsed);
+  return parsed;
+}
+
+// Every call of every backend validates its key; a profile of memory and SQLite gets put
+// that at 3-10% of a hit. Valid keys are remembered by their string form (frozen, so a
+// shared result cannot be changed by a caller); a full cache is simply dropped, which
+// keeps it bounded without bookkeeping per hit.
+const PARSED_KEYS_MAX = 10_000;
+const parsedKeys = new Map<string, ParsedKey>();
+
+function cachedKey(input: KeyInput): ParsedKey | undefined {
+  if (typeof input === 'string') return parsedKeys.get(input);
+  if (!Array.isArray(input)) return undefined;
+  // An array hits only when it has exactly the cached segments: the joined string is
+  // cached only for valid keys, and the same segment count means no segment held a '/'.
+  for (const segment of input) if (typeof segment !== 'string') return undefined;
+  const hit = parsedKeys.get(input.join(SEPARATOR));
+  return hit && hit.segments.length === input.length ? hit : undefined;
 }
 
 /** Validates a prefix: like a key, but may be empty (`''` or `[]`) for the whole store. */

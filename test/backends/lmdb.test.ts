@@ -1,8 +1,10 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { open as openLmdb } from 'lmdb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeMeta } from '../../src/backends/kit/meta.ts';
 import { LmdbBackend } from '../../src/backends/lmdb.ts';
-import { openBackend, StorageError } from '../../src/index.ts';
+import { CorruptValueError, openBackend, StorageError } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
@@ -56,5 +58,40 @@ describe('lmdb extras', () => {
     await expect(store.put(key, bytes('x'))).rejects.toThrow(StorageError);
     await expect(store.put(key, bytes('x'))).rejects.toThrow(/1978/);
     await store.close();
+  });
+
+  it('moves a store of the two-database layout into one record per entry when opened', async () => {
+    const path = tempDir('lmdb-legacy');
+    const env = openLmdb({ path, maxDbs: 4 });
+    const meta = env.openDB({ name: 'meta', encoding: 'json' });
+    const values = env.openDB({ name: 'values', encoding: 'binary' });
+    const good = makeMeta(bytes('kept'), { tag: 'x' });
+    const damaged = makeMeta(bytes('right'), {});
+    await env.transaction(() => {
+      meta.put('runs/a', good);
+      values.put('runs/a', Buffer.from('kept'));
+      meta.put('runs/b', damaged);
+      values.put('runs/b', Buffer.from('wrong'));
+    });
+    await env.close();
+
+    const store = await LmdbBackend.open({ path });
+    const hit = await store.get('runs/a');
+    expect(text(hit?.value)).toBe('kept');
+    expect(hit?.meta).toEqual(good);
+    expect(await store.stat('runs/a')).toEqual(good);
+    await expect(store.get('runs/b')).rejects.toThrow(CorruptValueError);
+    const listed = [];
+    for await (const entry of store.list('runs')) listed.push(entry.key.join('/'));
+    expect(listed).toEqual(['runs/a', 'runs/b']);
+    await store.close();
+
+    const after = openLmdb({ path, maxDbs: 4 });
+    expect(Array.from(after.openDB({ name: 'meta', encoding: 'json' }).getKeys())).toEqual([]);
+    expect(Array.from(after.openDB({ name: 'values', encoding: 'binary' }).getKeys())).toEqual([]);
+    await after.close();
+    const reopened = await LmdbBackend.open({ path });
+    expect(text((await reopened.get('runs/a'))?.value)).toBe('kept');
+    await reopened.close();
   });
 });

@@ -65,6 +65,12 @@ export interface SqlDialect {
   isDuplicateKey(error: unknown): boolean;
   /** True when UPDATE and INSERT can return `created_at` (`RETURNING`). */
   readonly returning: boolean;
+  /**
+   * True when the upsert itself reports the kept `created_at` of an existing row as a
+   * row `{ created_at }` (none for a new row), without `RETURNING`: MySQL's
+   * `LAST_INSERT_ID(created_at)`. Saves the read-back round trip of every put.
+   */
+  readonly upsertReportsCreatedAt?: boolean | undefined;
   /** A condition true when the key has no `/` from character (or byte) position `param` on. */
   directChild(param: string): string;
   /** The position {@link directChild} starts at, for keys directly under `prefix`. */

@@ -62,9 +62,13 @@ function mysqlDialect(secrets: readonly (string | undefined)[], address: string)
       sql: 'SELECT COLUMN_NAME AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?',
       params: [table],
     }),
+    // created_at = LAST_INSERT_ID(created_at) keeps created_at and puts it in the OK
+    // packet's insert id (0 for a new row: the table has no AUTO_INCREMENT column), so a
+    // put needs no second statement to learn it.
     upsertClause: `ON DUPLICATE KEY UPDATE ${['etag', 'size', 'checksum', 'modified_at', 'attrs', 'value']
       .map((c) => `${c} = VALUES(${c})`)
-      .join(', ')}`,
+      .join(', ')}, created_at = LAST_INSERT_ID(created_at)`,
+    upsertReportsCreatedAt: true,
     // INSERT IGNORE would also turn other errors (truncation) into warnings.
     ignoreDuplicateClause: undefined,
     isDuplicateKey: (error) => (error as { code?: string } | null)?.code === 'ER_DUP_ENTRY',
@@ -115,9 +119,10 @@ function mysqlPool(pool: MySql.Pool, hold: BusyHold): DriverPool<MySql.Pool | My
         const [result] = prepared
           ? await conn.execute(sql, params as MySql.ExecuteValues)
           : await conn.query(sql, params as unknown[]);
-        return Array.isArray(result)
-          ? { rows: result as SqlRow[], changes: 0 }
-          : { rows: [], changes: (result as MySql.ResultSetHeader).affectedRows };
+        if (Array.isArray(result)) return { rows: result as SqlRow[], changes: 0 };
+        const header = result as MySql.ResultSetHeader;
+        // Only the upsert sets an insert id (see upsertClause): the created_at it kept.
+        return { rows: header.insertId ? [{ created_at: header.insertId }] : [], changes: header.affectedRows };
       }),
     acquire: async () => {
       hold.enter();

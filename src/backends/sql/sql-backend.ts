@@ -136,7 +136,7 @@ export class SqlBackend extends BaseBackend implements Backend {
       if (!inserted) throw this.conditionFailed(path, await this.#etagOf(runner, path), options);
       return meta.createdAt;
     }
-    if (d.returning) {
+    if (d.returning || d.upsertReportsCreatedAt) {
       const rows = await runner.all(this.#q.upsert, params);
       return Number(rows[0]?.created_at ?? meta.createdAt);
     }
