@@ -18,7 +18,7 @@ import { CorruptValueError, OperationError, StoreNotFoundError } from '../core/e
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, splitPath } from '../core/keys.ts';
 import { classifyDriverError } from './kit/driver-errors.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, parseHeader } from './kit/entry-record.ts';
-import { inParallel } from './kit/in-parallel.ts';
+import { inParallel, inParallelPerKey } from './kit/in-parallel.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { makeMeta, verifyValue } from './kit/meta.ts';
 
@@ -264,8 +264,14 @@ export class S3Backend extends BaseBackend {
   }
 
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
-    for (const e of entries) this.checkPut(e.key, e.value, { attrs: e.attrs });
-    return inParallel(entries, PARALLEL, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
+    const paths = entries.map((e) => this.checkPut(e.key, e.value, { attrs: e.attrs }).path);
+    const indexed = entries.map((e, i) => ({ e, path: paths[i] as string }));
+    return inParallelPerKey(
+      indexed,
+      (x) => x.path,
+      PARALLEL,
+      ({ e }) => this.put(e.key, e.value, { attrs: e.attrs }),
+    );
   }
 
   override async deleteMany(keys: readonly KeyInput[]): Promise<number> {
