@@ -17,6 +17,7 @@ import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
 import { OperationError, StoreNotFoundError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
+import { decodeUrlPart, parseUrl } from '../core/url.ts';
 import { BusyHold } from './kit/busy-hold.ts';
 import { classifyDriverError, type DriverErrorTable } from './kit/driver-errors.ts';
 import { checkIdentifier } from './kit/identifiers.ts';
@@ -531,10 +532,10 @@ export const REDIS_ERRORS: DriverErrorTable = {
  * a database that is not a number, and unknown parameters, are refused before connecting.
  */
 export function configFromUrl(url: string): BackendConfig {
-  const u = new URL(url);
+  const u = parseUrl(url);
   const params = u.searchParams;
   checkKnownParams(params, URL_PARAMS, 'redis');
-  const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  const db = decodeUrlPart(u.pathname.replace(/^\//, ''), url);
   if (db !== '' && !/^\d+$/.test(db)) {
     throw new OperationError(
       `The path of a redis URL is the database number (redis://host:6379/0), got '${db}'; use ?prefix=${/^\w+$/.test(db) ? db : 'name'} to keep stores apart`,
@@ -545,13 +546,13 @@ export function configFromUrl(url: string): BackendConfig {
     type: 'redis',
     host: u.hostname || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,
-    username: u.username ? decodeURIComponent(u.username) : undefined,
+    username: u.username ? decodeUrlPart(u.username, url) : undefined,
     db: db === '' ? undefined : checkDatabaseNumber(Number(db)),
     prefix: params.get('prefix') ?? undefined,
     connectTimeoutMs: intParam(params, 'connectTimeoutMs'),
     passwordEnv: params.get('passwordEnv') ?? undefined,
     // Kept out of toConfig(); only used to open this one connection.
-    password: u.password ? decodeURIComponent(u.password) : undefined,
+    password: u.password ? decodeUrlPart(u.password, url) : undefined,
   };
 }
 

@@ -16,9 +16,10 @@ import type {
 import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
 import { CorruptValueError, OperationError, StoreNotFoundError } from '../core/errors.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, splitPath } from '../core/keys.ts';
+import { decodeUrlPart, parseUrl } from '../core/url.ts';
 import { classifyDriverError } from './kit/driver-errors.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, parseHeader } from './kit/entry-record.ts';
-import { inParallel } from './kit/in-parallel.ts';
+import { inParallel, inParallelPerKey } from './kit/in-parallel.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { makeMeta, verifyValue } from './kit/meta.ts';
 
@@ -267,8 +268,14 @@ export class S3Backend extends BaseBackend {
   }
 
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
-    for (const e of entries) this.checkPut(e.key, e.value, { attrs: e.attrs });
-    return inParallel(entries, PARALLEL, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
+    const paths = entries.map((e) => this.checkPut(e.key, e.value, { attrs: e.attrs }).path);
+    const indexed = entries.map((e, i) => ({ e, path: paths[i] as string }));
+    return inParallelPerKey(
+      indexed,
+      (x) => x.path,
+      PARALLEL,
+      ({ e }) => this.put(e.key, e.value, { attrs: e.attrs }),
+    );
   }
 
   override async deleteMany(keys: readonly KeyInput[]): Promise<number> {
@@ -429,7 +436,7 @@ function isPreconditionFailure(error: unknown): boolean {
 
 /** Parses `s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=...&accessKeyId=...&secretAccessKeyEnv=VAR&conditionalWrites=none`. */
 export function configFromUrl(url: string): BackendConfig {
-  const u = new URL(url);
+  const u = parseUrl(url);
   const p = u.searchParams;
   const conditionalWrites = p.get('conditionalWrites') ?? undefined;
   if (conditionalWrites !== undefined && conditionalWrites !== 'native' && conditionalWrites !== 'none') {
@@ -438,14 +445,14 @@ export function configFromUrl(url: string): BackendConfig {
   return {
     type: 's3',
     bucket: u.hostname,
-    prefix: decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined,
+    prefix: decodeUrlPart(u.pathname.replace(/^\//, ''), url) || undefined,
     region: p.get('region') ?? undefined,
     endpoint: p.get('endpoint') ?? undefined,
-    accessKeyId: p.get('accessKeyId') ?? (u.username ? decodeURIComponent(u.username) : undefined),
+    accessKeyId: p.get('accessKeyId') ?? (u.username ? decodeUrlPart(u.username, url) : undefined),
     secretAccessKeyEnv: p.get('secretAccessKeyEnv') ?? undefined,
     conditionalWrites,
     // Kept out of toConfig(); only used to open this one client.
-    secretAccessKey: u.password ? decodeURIComponent(u.password) : undefined,
+    secretAccessKey: u.password ? decodeUrlPart(u.password, url) : undefined,
   };
 }
 

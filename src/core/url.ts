@@ -17,3 +17,26 @@ export function urlWithoutPassword(url: string): string {
     return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1@');
   }
 }
+
+/**
+ * `new URL(url)`, with a malformed URL reported as an {@link OperationError} (the
+ * message holds the URL without its password) instead of Node's bare TypeError.
+ */
+export function parseUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new OperationError(`Malformed store URL: '${urlWithoutPassword(url)}'`);
+  }
+}
+
+/** `decodeURIComponent`, with a broken `%` escape reported as an {@link OperationError}. */
+export function decodeUrlPart(text: string, url: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new OperationError(
+      `Malformed %-escape in store URL (a literal % is written %25): '${urlWithoutPassword(url)}'`,
+    );
+  }
+}

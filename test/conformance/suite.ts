@@ -509,6 +509,24 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         expect(await store.get('pm/3')).toBeUndefined();
       });
 
+      // Found by the model tests (test/reliability/model.test.ts): batches written in
+      // parallel could let an earlier entry of a key overtake a later one.
+      it('putMany naming a key several times ends with its last entry, value and attrs', async () => {
+        const entries = Array.from({ length: 30 }, (_, i) => ({
+          key: `dup/${i % 3}`,
+          value: bytes(`v${i}`),
+          attrs: { i },
+        }));
+        const metas = await store.putMany(entries);
+        expect(metas).toHaveLength(30);
+        for (const k of [0, 1, 2]) {
+          const got = await store.get(`dup/${k}`);
+          expect(text(got?.value)).toBe(`v${27 + k}`);
+          expect(got?.meta.attrs).toEqual({ i: 27 + k });
+          expect(got?.meta.etag).toBe(metas[27 + k]?.etag);
+        }
+      });
+
       it('deleteMany counts what existed', async () => {
         await store.putMany([1, 2, 3].map((i) => ({ key: `dm/${i}`, value: bytes(String(i)) })));
         expect(await store.deleteMany(['dm/1', 'dm/3', 'dm/9'])).toBe(2);

@@ -183,4 +183,23 @@ describe('registered classes', () => {
     expect(encoded.includes(0xc1)).toBe(true);
     expect(msgpack.decode(encoded)).toEqual(value);
   });
+
+  // Found by the codec fuzz (test/reliability/bad-input.test.ts): zlib's own errors escaped.
+  it('compressed bytes that do not decompress are a CorruptValueError naming the key', () => {
+    for (const kind of ['gzip', 'brotli', ...(compressionAvailable('zstd') ? ['zstd'] : [])]) {
+      const codec = getCodec(`json+${kind}`);
+      const good = codec.encode({ a: 1 });
+      for (const bytes of [good.slice(0, good.length - 3), new Uint8Array([1, 2, 3, 4, 5])]) {
+        const error = (() => {
+          try {
+            decodeValue(codec, bytes, { key: 'k/1', backend: 'test' });
+          } catch (e) {
+            return e;
+          }
+        })();
+        expect(error, kind).toBeInstanceOf(CorruptValueError);
+        expect((error as CorruptValueError).key).toBe('k/1');
+      }
+    }
+  });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadDriver } from '../../src/backends/kit/load-driver.ts';
-import { DriverMissingError, OperationError, openBackend, registeredBackendTypes } from '../../src/index.ts';
+import {
+  configFromUrl,
+  DriverMissingError,
+  OperationError,
+  openBackend,
+  registeredBackendTypes,
+} from '../../src/index.ts';
 
 describe('openBackend and drivers', () => {
   it('knows the bundled schemes and rejects unknown ones clearly', async () => {
@@ -17,5 +23,25 @@ describe('openBackend and drivers', () => {
     expect(error).toBeInstanceOf(DriverMissingError);
     expect(error.message).toContain('npm install stowage-no-such-driver');
     expect(error.code).toBe('DRIVER_MISSING');
+  });
+
+  // Found by the URL fuzz (test/reliability/bad-input.test.ts): URIError / TypeError escaped.
+  it('a malformed URL or %-escape is an OperationError, for local and server URLs alike', async () => {
+    for (const url of [
+      'sqlite:///tmp/%zz.sqlite',
+      'hdf5:%///tmp/x.h5',
+      'file:///tmp/a%E0%A4%A',
+      'postgres://us%zzer@127.0.0.1/test',
+      'mysql://root:p%zz@127.0.0.1/test',
+      'redis://127.0.0.1:6379/%zz',
+      'redis://[::1',
+      's3://bucket/%zz',
+      'postgres://[bad',
+    ]) {
+      await expect(configFromUrl(url), url).rejects.toBeInstanceOf(OperationError);
+      await expect(openBackend(url, { create: false }), url).rejects.toBeInstanceOf(OperationError);
+    }
+    const error = (await configFromUrl('mysql://root:s%zzecret@127.0.0.1/test').catch((e: unknown) => e)) as Error;
+    expect(error.message).not.toContain('s%zzecret');
   });
 });

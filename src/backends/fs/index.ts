@@ -20,7 +20,7 @@ import type {
 import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
 import { ConnectionError, CorruptValueError, OperationError, StoreNotFoundError } from '../../core/errors.ts';
 import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '../../core/keys.ts';
-import { inParallel } from '../kit/in-parallel.ts';
+import { inParallel, inParallelPerKey } from '../kit/in-parallel.ts';
 import { LockBusyError } from '../kit/lock-file.ts';
 import { makeMeta, verifyValue } from '../kit/meta.ts';
 import { parseLocalUrl } from '../kit/store-url.ts';
@@ -227,8 +227,14 @@ export class FsBackend extends BaseBackend {
 
   // Each key has its own lock, so distinct keys are written in parallel (libuv's pool does the I/O).
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
-    for (const e of entries) this.checkPut(e.key, e.value, { attrs: e.attrs });
-    return inParallel(entries, PARALLEL_WRITES, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
+    const paths = entries.map((e) => this.checkPut(e.key, e.value, { attrs: e.attrs }).path);
+    const indexed = entries.map((e, i) => ({ e, path: paths[i] as string }));
+    return inParallelPerKey(
+      indexed,
+      (x) => x.path,
+      PARALLEL_WRITES,
+      ({ e }) => this.put(e.key, e.value, { attrs: e.attrs }),
+    );
   }
 
   override async deleteMany(keys: readonly KeyInput[]): Promise<number> {

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { OperationError } from '../../core/errors.ts';
-import { schemeOf } from '../../core/url.ts';
+import { decodeUrlPart, schemeOf } from '../../core/url.ts';
 
 /** A URL split into its scheme, path and query parameters. */
 export interface LocalUrl {
@@ -41,7 +41,7 @@ export function parseLocalUrl(url: string, style: LocalUrlStyle = {}): LocalUrl 
     // SQLAlchemy: the slash that ends the (empty) host is not part of the path.
     if (style.sqlalchemy) rest = rest.slice(1);
   }
-  return { scheme, path: expandHome(decodeURIComponent(rest), url), params };
+  return { scheme, path: expandHome(decodeUrlPart(rest, url), url), params };
 }
 
 // `~` is expanded as a shell would; left alone, it would become a folder named `~`.

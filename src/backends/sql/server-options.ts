@@ -1,6 +1,7 @@
 import type { BackendConfig } from '../../core/backend.ts';
 import { OperationError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
+import { decodeUrlPart, parseUrl } from '../../core/url.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
 import { checkKnownOptions, checkKnownParams, passwordFrom } from '../kit/options.ts';
 import { driverSuffixOf, intParam } from '../kit/store-url.ts';
@@ -62,14 +63,14 @@ const URL_PARAMS = ['table', 'poolSize', 'maxOverflow', 'connectTimeoutMs', 'ech
  * a SQLAlchemy driver after the scheme (`postgresql+psycopg2://`) is ignored, and noted in `info()`.
  */
 export function sqlServerConfigFromUrl(type: string, url: string, defaultPort: number): BackendConfig {
-  const u = new URL(url);
+  const u = parseUrl(url);
   const params = u.searchParams;
   checkKnownParams(params, URL_PARAMS, type);
   return {
     type,
     host: u.hostname || '127.0.0.1',
     port: u.port ? Number(u.port) : defaultPort,
-    user: u.username ? decodeURIComponent(u.username) : undefined,
+    user: u.username ? decodeUrlPart(u.username, url) : undefined,
     database: u.pathname.replace(/^\//, '') || undefined,
     table: params.get('table') ?? undefined,
     poolSize: intParam(params, 'poolSize'),
@@ -79,7 +80,7 @@ export function sqlServerConfigFromUrl(type: string, url: string, defaultPort: n
     passwordEnv: params.get('passwordEnv') ?? undefined,
     urlDriver: driverSuffixOf(url),
     // Kept out of toConfig(); only used to open this one connection.
-    password: u.password ? decodeURIComponent(u.password) : undefined,
+    password: u.password ? decodeUrlPart(u.password, url) : undefined,
   };
 }
 

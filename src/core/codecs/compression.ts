@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import { OperationError } from '../errors.ts';
+import { CorruptValueError, OperationError, StorageError } from '../errors.ts';
 import type { Codec } from './codec.ts';
 
 /** Compression algorithms; `zstd` only where the running Node has it (22.15+). */
@@ -48,6 +48,19 @@ export function withCompression<T>(codec: Codec<T>, kind: Compression): Codec<T>
   return {
     name: `${codec.name}+${kind}`,
     encode: (value) => c.compress(codec.encode(value)),
-    decode: (bytes) => codec.decode(c.decompress(bytes)),
+    decode: (bytes) => codec.decode(decompressed(c, kind, bytes)),
   };
+}
+
+// zlib throws bare errors (Z_DATA_ERROR, "unexpected end of file") on damaged input;
+// stored bytes that do not decompress are corrupt like any that do not decode.
+function decompressed(c: Compressor, kind: Compression, bytes: Uint8Array): Uint8Array {
+  try {
+    return c.decompress(bytes);
+  } catch (error) {
+    if (error instanceof StorageError) throw error;
+    throw new CorruptValueError(`Stored bytes do not decompress with ${kind}: ${(error as Error)?.message ?? error}`, {
+      cause: error,
+    });
+  }
 }
