@@ -12,6 +12,7 @@ import './builtin-stores.ts';
 
 export { CallStore, memoize, ValueStore } from './cas/index.ts';
 export type * from './core/backend.ts';
+export type { ByteSource, PutStreamOptions, StreamedValue } from './core/streams.ts';
 export { BaseBackend } from './core/backend-base.ts';
 export {
   type Codec,
