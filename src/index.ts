@@ -12,7 +12,6 @@ import './builtin-stores.ts';
 
 export { CallStore, memoize, ValueStore } from './cas/index.ts';
 export type * from './core/backend.ts';
-export type { ByteSource, PutStreamOptions, StreamedValue } from './core/streams.ts';
 export { BaseBackend } from './core/backend-base.ts';
 export {
   type Codec,
@@ -37,6 +36,7 @@ export {
   resolveStore,
   type StoreInput,
 } from './core/registry.ts';
+export type { ByteSource, PutStreamOptions, StreamedValue } from './core/streams.ts';
 export { DELETE_CURRENT, KEEP_CURRENT, PersiDict } from './dict/index.ts';
 export { OptimizationResult, ResultSet, ResultStore, StorageManager } from './results/index.ts';
 export { TieredBackend } from './tiered/index.ts';

@@ -12,6 +12,7 @@ import type {
   PutOptions,
   StoredValue,
 } from './backend.ts';
+import { ChunkedValues, type RawMethods } from './chunked-values.ts';
 import {
   CapacityError,
   ConditionFailedError,
@@ -22,7 +23,6 @@ import {
 } from './errors.ts';
 import { isPlainObject, type JsonObject, nonJsonPart } from './json.ts';
 import { type Key, type KeyInput, type ParsedKey, parseKey, parsePrefix, prefixRange, splitPath } from './keys.ts';
-import { ChunkedValues, type RawMethods } from './chunked-values.ts';
 import { markStoreObject } from './store-object.ts';
 import type { ByteSource, PutStreamOptions, StreamedValue } from './streams.ts';
 

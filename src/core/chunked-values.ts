@@ -17,7 +17,13 @@ import type {
 import { CapacityError, ConditionFailedError, CorruptValueError, InvalidKeyError, OperationError } from './errors.ts';
 import { isPlainObject, type JsonObject } from './json.ts';
 import { type Key, type KeyInput, parseKey, parsePrefix } from './keys.ts';
-import { type ByteSource, chunksOf, DEFAULT_CHUNK_BYTES, type PutStreamOptions, type StreamedValue } from './streams.ts';
+import {
+  type ByteSource,
+  chunksOf,
+  DEFAULT_CHUNK_BYTES,
+  type PutStreamOptions,
+  type StreamedValue,
+} from './streams.ts';
 
 /**
  * First key segment of the chunks of large values. Users cannot write under it (`put`
@@ -61,7 +67,6 @@ export interface RawMethods {
   info(): Promise<BackendInfo>;
   compact?(options?: { minAgeMs?: number }): Promise<CompactReport>;
 }
-
 
 function manifestOf(meta: Meta): Manifest | undefined {
   const mark = meta.attrs[CHUNKED_ATTR];
@@ -582,7 +587,7 @@ function newSetId(): string {
 function encodeCrcs(crcs: readonly number[]): Uint8Array {
   const bytes = new Uint8Array(crcs.length * 4);
   const view = new DataView(bytes.buffer);
-  crcs.forEach((crc, i) => view.setUint32(i * 4, crc >>> 0));
+  for (let i = 0; i < crcs.length; i++) view.setUint32(i * 4, (crcs[i] as number) >>> 0);
   return bytes;
 }
 

@@ -253,7 +253,9 @@ export function describeStreams(current: () => Backend): void {
       await store.compact?.({ minAgeMs: 0 });
       release();
       await pending;
-      expect((await store.get('big/slow'))?.value).toEqual(new Uint8Array(Buffer.concat([pattern(3 * CHUNK), pattern(CHUNK)])));
+      expect((await store.get('big/slow'))?.value).toEqual(
+        new Uint8Array(Buffer.concat([pattern(3 * CHUNK), pattern(CHUNK)])),
+      );
       await expect(store.compact?.({ bogus: 1 } as never)).rejects.toBeInstanceOf(OperationError);
       await store.delete('big/slow');
 
