@@ -23,6 +23,7 @@ import {
   DEFAULT_CHUNK_BYTES,
   type PutStreamOptions,
   type StreamedValue,
+  streamOfBytes,
 } from './streams.ts';
 
 /**
@@ -221,6 +222,12 @@ export class ChunkedValues {
 
   async #delete(key: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
     if (!(await this.#mayHoldChunks())) return this.#raw.delete(key, options);
+    if (!this.#backend.capabilities.atomicConditionalWrite) {
+      const manifest = await this.#manifestAt(key);
+      const removed = await this.#raw.delete(key, options);
+      if (removed && manifest) await this.#reclaim(manifest.set);
+      return removed;
+    }
     // Deleting with the ETag just read makes "the chunks of what was deleted" exact: a
     // value written in between is not deleted blind with its chunks left behind.
     for (let attempt = 0; ; attempt++) {
@@ -406,15 +413,7 @@ export class ChunkedValues {
       if (!found) return undefined;
       if (manifestOf(found.meta)) return this.getStream(input);
       const value = found.value;
-      return {
-        meta: found.meta,
-        stream: new ReadableStream<Uint8Array>({
-          start(controller) {
-            if (value.byteLength > 0) controller.enqueue(value);
-            controller.close();
-          },
-        }),
-      };
+      return { meta: found.meta, stream: streamOfBytes(value) };
     }
     const found = await this.#raw.get(key.segments);
     if (!found || manifestOf(found.meta)?.set !== manifest.set) return this.getStream(input);

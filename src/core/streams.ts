@@ -1,4 +1,4 @@
-import type { ReadableStream } from 'node:stream/web';
+import { ReadableStream } from 'node:stream/web';
 import type { Meta, PutOptions } from './backend.ts';
 import { OperationError } from './errors.ts';
 
@@ -38,6 +38,16 @@ export interface StreamedValue {
 
 /** The default chunk size of `putStream` where a backend states none. */
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** A stream of one value already in memory (empty values give an empty stream). */
+export function streamOfBytes(value: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (value.byteLength > 0) controller.enqueue(value);
+      controller.close();
+    },
+  });
+}
 
 function isWebStream(source: object): source is ReadableStream<Uint8Array> {
   return typeof (source as { getReader?: unknown }).getReader === 'function';
