@@ -116,9 +116,10 @@ export class ChunkedValues {
     return this.#backend.label;
   }
 
-  /** The chunk size of this backend: stated in its capabilities, else 4 MiB. */
+  /** The chunk size of this backend: stated in its capabilities, else 4 MiB or its value limit if smaller. */
   get chunkBytes(): number {
-    return this.#backend.capabilities.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    const { chunkBytes, maxValueBytes } = this.#backend.capabilities;
+    return chunkBytes ?? Math.min(DEFAULT_CHUNK_BYTES, maxValueBytes ?? DEFAULT_CHUNK_BYTES);
   }
 
   /** The public methods that replace the backend's own, to install on the instance. */
