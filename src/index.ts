@@ -37,6 +37,7 @@ export {
   resolveStore,
   type StoreInput,
 } from './core/registry.ts';
+export type { ByteSource, PutStreamOptions, StreamedValue } from './core/streams.ts';
 export { DELETE_CURRENT, KEEP_CURRENT, PersiDict } from './dict/index.ts';
 export { OptimizationResult, ResultSet, ResultStore, StorageManager } from './results/index.ts';
 export { TieredBackend } from './tiered/index.ts';

@@ -1,4 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
 import { OperationError } from '../core/errors.ts';
 
 // The CLI's own files (an input to put, an output of get or export) fail with a typed
@@ -35,4 +38,32 @@ export async function writeLocalFile(file: string, data: Uint8Array | string): P
   } catch (error) {
     throw fileError('write', file, error);
   }
+}
+
+/** A local file the user named, opened for streaming (errors about the file come first, typed). */
+export async function readLocalFileStream(file: string): Promise<Readable> {
+  try {
+    const handle = await open(file, 'r');
+    return handle.createReadStream();
+  } catch (error) {
+    throw fileError('read', file, error);
+  }
+}
+
+/** Streams `stream` into a local file the user named, or to stdout when `file` is undefined. */
+export async function writeLocalStream(file: string | undefined, stream: ReadableStream<Uint8Array>): Promise<void> {
+  const source = Readable.fromWeb(stream);
+  if (file === undefined) {
+    // stdout stays open after the value: other output may follow, and Node owns it.
+    await pipeline(source, process.stdout, { end: false });
+    return;
+  }
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'w');
+  } catch (error) {
+    source.destroy();
+    throw fileError('write', file, error);
+  }
+  await pipeline(source, handle.createWriteStream());
 }

@@ -12,6 +12,7 @@ import type {
   PutOptions,
   StoredValue,
 } from './backend.ts';
+import { ChunkedValues, type RawMethods } from './chunked-values.ts';
 import {
   CapacityError,
   ConditionFailedError,
@@ -23,6 +24,7 @@ import {
 import { isPlainObject, type JsonObject, nonJsonPart } from './json.ts';
 import { type Key, type KeyInput, type ParsedKey, parseKey, parsePrefix, prefixRange, splitPath } from './keys.ts';
 import { markStoreObject } from './store-object.ts';
+import type { ByteSource, PutStreamOptions, StreamedValue } from './streams.ts';
 
 /** The checked options of a list call. */
 export interface ListPlan {
@@ -50,6 +52,25 @@ const TRACKED_METHODS = [
   'clear',
   'info',
   'compact',
+  'putStream',
+  'getStream',
+  'getRange',
+] as const;
+
+// The backend's own methods that the chunked-value layer reads and writes through.
+const RAW_METHODS = [
+  'get',
+  'stat',
+  'put',
+  'delete',
+  'list',
+  'keys',
+  'getMany',
+  'putMany',
+  'deleteMany',
+  'clear',
+  'info',
+  'compact',
 ] as const;
 
 /**
@@ -68,14 +89,40 @@ export abstract class BaseBackend implements Backend {
   #closing: Promise<void> | undefined;
   #inFlight = 0;
   #idle: (() => void) | undefined;
+  readonly #chunked: ChunkedValues | undefined;
 
   /**
    * @param options.trackCalls count calls in flight so that `close()` waits for them
    *   (default true). A backend whose calls all complete synchronously (memory, void)
    *   turns it off: no call of theirs can still be running when `close()` is called.
+   * @param options.chunkedValues store large `putStream` values as chunks through this
+   *   backend's own methods (default true). A backend over other backends (tiered) turns
+   *   it off and passes streams to the backends below, which chunk them themselves.
    */
-  constructor(options: { trackCalls?: boolean } = {}) {
-    if (options.trackCalls === false) return;
+  constructor(options: { trackCalls?: boolean; chunkedValues?: boolean } = {}) {
+    // Chunked values first, so that the tracking below wraps them too: close() then waits
+    // for a put from its first step (reading whether the key holds chunks), not its last.
+    // A backend whose own calls complete synchronously is tracked all the same, as the
+    // chunked-value layer reads before it writes.
+    if (options.chunkedValues !== false) this.#chunked = this.#installChunkedValues();
+    if (options.trackCalls !== false || this.#chunked) this.#trackCalls();
+  }
+
+  // Large values (chunks + manifest, see chunked-values.ts) wrap the backend's public
+  // methods once per instance, so every engine gets them unchanged.
+  #installChunkedValues(): ChunkedValues {
+    const self = this as unknown as Record<string, unknown>;
+    const raw: Record<string, unknown> = {};
+    for (const name of RAW_METHODS) {
+      const method = self[name];
+      if (typeof method === 'function') raw[name] = (method as (...args: unknown[]) => unknown).bind(this);
+    }
+    const chunked = new ChunkedValues(this, raw as unknown as RawMethods);
+    Object.assign(this, chunked.wrappers());
+    return chunked;
+  }
+
+  #trackCalls(): void {
     // Each call of the contract is counted while it runs, so close() can wait for it.
     // Subclass methods are on the prototype already, so these wrap the subclass's own.
     const self = this as unknown as Record<string, unknown>;
@@ -84,6 +131,30 @@ export abstract class BaseBackend implements Backend {
       if (typeof method !== 'function') continue;
       self[name] = (...args: unknown[]) => this.#track(() => method.apply(this, args) as Promise<unknown>);
     }
+  }
+
+  /** See {@link Backend.putStream}. */
+  async putStream(key: KeyInput, source: ByteSource, options?: PutStreamOptions): Promise<Meta> {
+    this.assertOpen();
+    return this.#chunkedValues().putStream(key, source, options);
+  }
+
+  /** See {@link Backend.getStream}. */
+  async getStream(key: KeyInput): Promise<StreamedValue | undefined> {
+    this.assertOpen();
+    return this.#chunkedValues().getStream(key);
+  }
+
+  /** See {@link Backend.getRange}. */
+  async getRange(key: KeyInput, offset: number, length: number): Promise<Uint8Array | undefined> {
+    this.assertOpen();
+    return this.#chunkedValues().getRange(key, offset, length);
+  }
+
+  #chunkedValues(): ChunkedValues {
+    if (this.#chunked) return this.#chunked;
+    // A backend that turns chunkedValues off overrides the stream methods.
+    throw new OperationError('This backend does not store streamed values', { backend: this.label });
   }
 
   #track<T>(call: () => Promise<T>): Promise<T> {
@@ -174,11 +245,17 @@ export abstract class BaseBackend implements Backend {
     }
   }
 
-  /** Entries and value bytes, counted through a listing (for engines that keep no totals). */
+  /**
+   * Entries and value bytes, counted through a listing (for engines that keep no totals).
+   * Chunks of large values count as entries here, as in an engine's own count; `info()`
+   * takes them out.
+   */
   protected async countByListing(): Promise<{ entries: number; bytes: number }> {
     let entries = 0;
     let bytes = 0;
-    for await (const { meta } of this.list()) {
+    // The engine's own listing, below the layer that hides chunks.
+    const list = (Object.getPrototypeOf(this) as BaseBackend).list;
+    for await (const { meta } of list.call(this)) {
       entries++;
       bytes += meta.size;
     }

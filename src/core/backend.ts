@@ -1,5 +1,6 @@
 import type { JsonObject, JsonPrimitive, JsonValue } from './json.ts';
 import type { Key, KeyInput } from './key-format.ts';
+import type { ByteSource, PutStreamOptions, StreamedValue } from './streams.ts';
 
 /** Metadata stored with every entry, readable without reading the value. */
 export interface Meta {
@@ -102,6 +103,21 @@ export interface Capabilities {
   readonly maxKeyBytes?: number | undefined;
   /** Largest value the engine stores in one entry, in bytes; larger values fail with `CapacityError`. */
   readonly maxValueBytes?: number | undefined;
+  /**
+   * Chunk size of {@link Backend.putStream} on this engine: larger values are stored as
+   * chunks of this many bytes plus a manifest, smaller ones as one entry (default 4 MiB).
+   */
+  readonly chunkBytes?: number | undefined;
+}
+
+/** Options of {@link Backend.compact}. */
+export interface CompactOptions {
+  /**
+   * Leftovers younger than this are kept, so writes in flight in other processes are
+   * untouched (chunks of an unfinished `putStream`: default 1 hour; a backend's own
+   * leftovers such as fs temp files: its own default).
+   */
+  minAgeMs?: number | undefined;
 }
 
 /** What {@link Backend.compact} reclaimed. */
@@ -177,10 +193,42 @@ export interface Backend extends AsyncDisposable {
   /** A configuration that reopens this store through `openBackend`. */
   toConfig(): BackendConfig;
   /**
-   * The one maintenance call, where the engine has one: gives back the space of deleted
-   * entries and removes leftovers of interrupted writes (SQL `VACUUM`, fs temp files, ...).
+   * Stores a value of any size read from a stream, holding about two chunks in memory.
+   * A value larger than `chunkBytes` is stored as chunks plus a manifest written last at
+   * `key`: that write is the commit, so the value is replaced whole or not at all, and
+   * `ifMatch` / `ifAbsent` apply to it atomically. A smaller value is one plain entry.
+   * A source that fails or a `signal` that aborts leaves the previous value, and the
+   * chunks already written are removed (or by `compact()` after a crash).
+   *
+   * @example
+   * ```ts
+   * await store.putStream('traces/run-1', createReadStream('trace.bin'));
+   * ```
    */
-  compact?(): Promise<CompactReport>;
+  putStream(key: KeyInput, source: ByteSource, options?: PutStreamOptions): Promise<Meta>;
+  /**
+   * Reads a value as a stream of chunks, each verified against its checksum as it is read;
+   * `undefined` when absent. A value replaced or deleted while being read errors the stream
+   * with `ConditionFailedError` when the chunks it needs are gone.
+   *
+   * @example
+   * ```ts
+   * const found = await store.getStream('traces/run-1');
+   * if (found) await pipeline(Readable.fromWeb(found.stream), createWriteStream('copy.bin'));
+   * ```
+   */
+  getStream(key: KeyInput): Promise<StreamedValue | undefined>;
+  /**
+   * Reads `length` bytes from `offset`, reading only the chunks that hold them; the result
+   * is shorter when the range passes the end (empty past it); `undefined` when absent.
+   */
+  getRange(key: KeyInput, offset: number, length: number): Promise<Uint8Array | undefined>;
+  /**
+   * The one maintenance call: gives back the space of deleted entries and removes
+   * leftovers of interrupted writes (chunks of interrupted `putStream`s, SQL `VACUUM`, fs
+   * temp files, ...) older than `minAgeMs`.
+   */
+  compact?(options?: CompactOptions): Promise<CompactReport>;
   /** Releases files and connections. Further calls fail. */
   close(): Promise<void>;
 }

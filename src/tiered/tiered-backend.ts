@@ -4,6 +4,8 @@ import type {
   BackendConfig,
   BackendInfo,
   Capabilities,
+  CompactOptions,
+  CompactReport,
   DeleteOptions,
   ListedEntry,
   ListOptions,
@@ -18,6 +20,7 @@ import { ConditionFailedError, ConnectionError, OperationError, StorageError } f
 import type { JsonValue } from '../core/json.ts';
 import { compareKeyPaths, inRange, isDirectChild, type Key, type KeyInput, splitPath } from '../core/keys.ts';
 import { openBackend } from '../core/registry.ts';
+import { type ByteSource, type PutStreamOptions, type StreamedValue, streamOfBytes } from '../core/streams.ts';
 import { ByteCache, type CacheOptions } from './byte-cache.ts';
 import { type CopyFailure, copyEntries } from './copy-entries.ts';
 import { type SyncDirection, type SyncOptions, type SyncReport, syncTiers } from './sync.ts';
@@ -100,7 +103,8 @@ export class TieredBackend extends BaseBackend {
 
   /** Puts the tiers together; the caller keeps ownership of them until `close()`. */
   constructor(options: TieredBackendOptions) {
-    super();
+    // Streams go to the tiers, which store large values as chunks themselves.
+    super({ chunkedValues: false });
     const from = viewOf;
     viewOf = undefined;
     this.#s = from?.shared ?? {
@@ -194,6 +198,69 @@ export class TieredBackend extends BaseBackend {
     this.#s.cache?.set(path, { value, meta });
     if (this.#view.replicate) await this.#onSecondary('put', [path], (b) => b.put(path, value, { attrs: meta.attrs }));
     return meta;
+  }
+
+  /**
+   * Streams the value into the primary (which chunks it), then, with `replicate`, from the
+   * primary into the secondary. A large value is not cached; a cached older one is dropped.
+   */
+  override async putStream(input: KeyInput, source: ByteSource, options: PutStreamOptions = {}): Promise<Meta> {
+    const { path } = this.key(input);
+    this.#s.cache?.delete(path);
+    const meta = await this.#s.primary.putStream(path, source, options);
+    if (this.#view.replicate) {
+      await this.#onSecondary('putStream', [path], async (b) => {
+        const copy = await this.#s.primary.getStream(path);
+        if (copy) await b.putStream(path, copy.stream, { attrs: meta.attrs, chunkBytes: options.chunkBytes });
+      });
+    }
+    return meta;
+  }
+
+  /** Streams from the cache when it holds the value, else from the primary, else the secondary. */
+  override async getStream(input: KeyInput): Promise<StreamedValue | undefined> {
+    const { path } = this.key(input);
+    if (this.#view.readFrom === 'secondary') return this.#s.secondary?.getStream(path);
+    const hit = this.#s.cache && this.#view.useCache ? this.#s.cache.get(path) : undefined;
+    if (hit) return { meta: hit.meta, stream: streamOfBytes(hit.value) };
+    if (this.#view.readFrom === 'cache') return undefined;
+    const found = await this.#s.primary.getStream(path).catch((error: unknown) => this.#whenPrimaryDown(error));
+    const secondary = this.#s.secondary;
+    if (found || !secondary || !this.#view.fallback) return found ?? undefined;
+    return this.#secondaryRead('getStream', path, () => secondary.getStream(path));
+  }
+
+  /** Reads a range from the cache, else the primary, else the secondary. */
+  override async getRange(input: KeyInput, offset: number, length: number): Promise<Uint8Array | undefined> {
+    const { path } = this.key(input);
+    if (this.#view.readFrom === 'secondary') return this.#s.secondary?.getRange(path, offset, length);
+    const hit = this.#s.cache && this.#view.useCache ? this.#s.cache.get(path) : undefined;
+    // The tiers check offset and length; a cache hit still goes through them for that.
+    if (hit && Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0) {
+      return hit.value.slice(offset, offset + length);
+    }
+    if (this.#view.readFrom === 'cache') return undefined;
+    const found = await this.#s.primary
+      .getRange(path, offset, length)
+      .catch((error: unknown) => this.#whenPrimaryDown(error));
+    const secondary = this.#s.secondary;
+    if (found || !secondary || !this.#view.fallback) return found ?? undefined;
+    return this.#secondaryRead('getRange', path, () => secondary.getRange(path, offset, length));
+  }
+
+  /** Runs the maintenance of each tier (the primary's, then the secondary's) and adds up what they removed. */
+  async compact(options?: CompactOptions): Promise<CompactReport> {
+    this.assertOpen();
+    let removed = 0;
+    let orphanChunkSets = 0;
+    for (const tier of [this.#s.primary, this.#s.secondary]) {
+      if (!tier?.compact) continue;
+      const report = await tier.compact(options);
+      removed += report.removed;
+      const sets = report.details?.orphanChunkSets;
+      if (typeof sets === 'number') orphanChunkSets += sets;
+    }
+    return { removed, details: { orphanChunkSets } };
   }
 
   async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {

@@ -10,6 +10,7 @@ import {
   type Meta,
   MutationPolicyError,
   type StoredValue,
+  type StreamedValue,
 } from '../index.ts';
 
 /**
@@ -40,6 +41,14 @@ export class ReadOnlyBackend implements Backend {
     return this.#inner.stat(key);
   }
 
+  getStream(key: KeyInput): Promise<StreamedValue | undefined> {
+    return this.#inner.getStream(key);
+  }
+
+  getRange(key: KeyInput, offset: number, length: number): Promise<Uint8Array | undefined> {
+    return this.#inner.getRange(key, offset, length);
+  }
+
   list(prefix?: KeyInput, options?: ListOptions): AsyncIterable<ListedEntry> {
     return this.#inner.list(prefix, options);
   }
@@ -62,6 +71,10 @@ export class ReadOnlyBackend implements Backend {
 
   put(key: KeyInput): Promise<Meta> {
     return this.#refuse('put', key);
+  }
+
+  putStream(key: KeyInput): Promise<Meta> {
+    return this.#refuse('putStream', key);
   }
 
   delete(key: KeyInput): Promise<boolean> {

@@ -17,6 +17,7 @@ import {
 } from '../../src/index.ts';
 import { bytes, text } from '../helpers/bytes.ts';
 import { runWorkers } from './run-workers.ts';
+import { describeStreams } from './streams.ts';
 
 /** A backend under test. */
 export interface ConformanceTarget {
@@ -482,6 +483,8 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         expect(typeof report.removed).toBe('number');
       });
     });
+
+    describeStreams(() => store);
 
     describe('batches and clear', () => {
       it('getMany keeps order and reports misses', async () => {

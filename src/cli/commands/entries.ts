@@ -3,7 +3,7 @@ import { decodeValue, encodeValue, getCodec } from '../../core/codecs/index.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { CREATE, EXISTING, globals, withStore } from '../command-context.ts';
-import { readLocalFile, writeLocalFile } from '../local-files.ts';
+import { readLocalFile, readLocalFileStream, writeLocalFile, writeLocalStream } from '../local-files.ts';
 import { attrsOption, codecOption } from '../option-values.ts';
 import { formatBytes, printJson, printTable } from '../output.ts';
 import { UsageError } from '../usage-error.ts';
@@ -99,16 +99,20 @@ function metaRow(key: string, meta: { size: number; modifiedAt: number; etag: st
 async function getValue(key: string, opts: { codec?: string; out?: string }, command: Command) {
   const g = globals(command);
   await withStore(g.store as string, EXISTING, async (store) => {
+    if (!opts.codec) {
+      // Raw bytes stream chunk by chunk, so a value of any size prints in flat memory.
+      const found = await store.getStream(key);
+      if (!found) throw new NotFoundError('No such key', { key, backend: store.label });
+      await writeLocalStream(opts.out, found.stream);
+      return;
+    }
     const hit = await store.get(key);
     if (!hit) throw new NotFoundError('No such key', { key, backend: store.label });
-    let out: Uint8Array | string = hit.value;
-    if (opts.codec) {
-      const value = decodeValue(getCodec(opts.codec), hit.value, { key, backend: store.label });
-      out =
-        typeof value === 'string'
-          ? `${value}\n`
-          : `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Map ? Object.fromEntries(v) : v), 2)}\n`;
-    }
+    const value = decodeValue(getCodec(opts.codec), hit.value, { key, backend: store.label });
+    const out =
+      typeof value === 'string'
+        ? `${value}\n`
+        : `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Map ? Object.fromEntries(v) : v), 2)}\n`;
     if (opts.out) await writeLocalFile(opts.out, out);
     else process.stdout.write(out);
   });
@@ -125,6 +129,10 @@ interface PutOptions {
 
 async function putValue(key: string, file: string | undefined, opts: PutOptions, command: Command) {
   const g = globals(command);
+  if (!opts.codec && file !== undefined && opts.value === undefined) {
+    await streamValue(key, file, opts, command);
+    return;
+  }
   let bytes = await readSource(file, opts);
   if (opts.codec) {
     const codec = getCodec(opts.codec);
@@ -144,6 +152,42 @@ async function putValue(key: string, file: string | undefined, opts: PutOptions,
     if (g.json) printJson({ key, ...meta });
     else process.stdout.write(`${key}  ${formatBytes(meta.size)}  etag ${meta.etag}\n`);
   });
+}
+
+// Raw bytes from a file or stdin go through putStream: any size, in flat memory.
+async function streamValue(key: string, file: string, opts: PutOptions, command: Command) {
+  const g = globals(command);
+  const source = file === '-' ? await stdinSource(opts) : await readLocalFileStream(file);
+  await withStore(g.store as string, CREATE, async (store) => {
+    const meta = await store.putStream(key, source, {
+      ifMatch: opts.ifMatch,
+      ifAbsent: opts.ifAbsent,
+      attrs: opts.attrs,
+    });
+    if (g.json) printJson({ key, ...meta });
+    else process.stdout.write(`${key}  ${formatBytes(meta.size)}  etag ${meta.etag}\n`);
+  });
+}
+
+// stdin as a stream, refused before anything is written when it is empty (closed) and
+// --allow-empty was not given.
+async function stdinSource(opts: PutOptions): Promise<AsyncIterable<Uint8Array>> {
+  if (process.stdin.isTTY) process.stderr.write('stowage: reading the value from the terminal; end it with Ctrl-D\n');
+  const pieces = process.stdin[Symbol.asyncIterator]();
+  let first = await pieces.next();
+  while (!first.done && (first.value as Buffer).length === 0) first = await pieces.next();
+  if (first.done && !opts.allowEmpty) {
+    throw new UsageError('stdin was empty (closed?); nothing stored. Add --allow-empty to store an empty value');
+  }
+  return (async function* () {
+    if (first.done) return;
+    yield first.value as Buffer;
+    for (;;) {
+      const next = await pieces.next();
+      if (next.done) return;
+      yield next.value as Buffer;
+    }
+  })();
 }
 
 // Exactly one source, said out loud: a bare `put KEY` used to wait on the terminal, and

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openBackend } from '../../src/index.ts';
+import { runCli } from '../helpers/cli.ts';
+
+const dir = await mkdtemp(join(tmpdir(), 'stowage-cli-streams-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+// Past the default 4 MiB chunk, so the value goes through chunks and a manifest.
+function payload(size: number): Buffer {
+  const out = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) out[i] = (i * 7 + (i >> 12)) & 0xff;
+  return out;
+}
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+describe('CLI streams large values', () => {
+  it('put KEY - stores stdin as chunks; get KEY prints it and get -o writes it', async () => {
+    const url = `sqlite://${join(dir, 'big.sqlite')}`;
+    const value = payload(9 * 1024 * 1024 + 3);
+    const put = await runCli(['--store', url, 'put', 'traces/run-1', '-'], { input: value });
+    expect(put.stderr).toBe('');
+    expect(put.code).toBe(0);
+
+    const store = await openBackend(url);
+    try {
+      expect((await store.stat('traces/run-1'))?.size).toBe(value.length);
+      let chunks = 0;
+      for await (const _ of store.keys('.stowage-chunks')) chunks++;
+      expect(chunks).toBe(1 + 3); // the set's record and three chunks
+    } finally {
+      await store.close();
+    }
+
+    const got = await runCli(['--store', url, 'get', 'traces/run-1']);
+    expect(got.code).toBe(0);
+    expect(got.raw.length).toBe(value.length);
+    expect(sha(got.raw)).toBe(sha(value));
+
+    const out = join(dir, 'copy.bin');
+    expect((await runCli(['--store', url, 'get', 'traces/run-1', '-o', out])).code).toBe(0);
+    expect(sha(await readFile(out))).toBe(sha(value));
+
+    const file = await runCli(['--store', url, 'put', 'traces/run-2', out, '--if-absent']);
+    expect(file.code).toBe(0);
+    expect(sha((await runCli(['--store', url, 'get', 'traces/run-2'])).raw)).toBe(sha(value));
+    const again = await runCli(['--store', url, 'put', 'traces/run-2', out, '--if-absent']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/Condition failed/);
+  });
+
+  it('refuses an empty stdin without --allow-empty, writing nothing', async () => {
+    const url = `sqlite://${join(dir, 'empty.sqlite')}`;
+    const run = await runCli(['--store', url, 'put', 'k', '-']);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/stdin was empty/);
+    expect((await runCli(['--store', url, 'put', 'k', '-', '--allow-empty'])).code).toBe(0);
+    const got = await runCli(['--store', url, 'get', 'k']);
+    expect(got.code).toBe(0);
+    expect(got.raw.length).toBe(0);
+  });
+});
