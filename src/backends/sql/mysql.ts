@@ -5,21 +5,12 @@ import { BusyHold } from '../kit/busy-hold.ts';
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
 import { loadDriver } from '../kit/load-driver.ts';
 import { SQL_CAPABILITIES, type SqlDialect, type SqlRow } from './dialect.ts';
-import { echoingRunner } from './echo.ts';
-import { type DriverPool, poolRunner } from './pool-runner.ts';
+import type { DriverPool } from './pool-runner.ts';
 import { plainBytes } from './rows.ts';
-import {
-  poolLimits,
-  type SqlServerOptions,
-  serverDetails,
-  serverTarget,
-  sqlServerConfig,
-  sqlServerConfigFromUrl,
-  sqlServerOptionsFromConfig,
-} from './server-options.ts';
+import { openServerStore, type ServerEngine } from './server-open.ts';
+import { type SqlServerOptions, sqlServerConfigFromUrl, sqlServerOptionsFromConfig } from './server-options.ts';
 import { SqlBackend } from './sql-backend.ts';
 import { createTableSql } from './statements.ts';
-import { prepareTable } from './table-check.ts';
 
 /** Options of {@link MysqlBackend}. */
 export type MysqlBackendOptions = SqlServerOptions;
@@ -172,46 +163,39 @@ export class MysqlBackend extends SqlBackend {
    * exist already (`StoreNotFoundError`). Idle connections never keep the process alive.
    */
   static async open(options: MysqlBackendOptions, openOptions: OpenOptions = {}): Promise<MysqlBackend> {
-    const { options: full, password, label, address } = serverTarget('mysql', options, 3306);
-    const table = full.table;
+    return new MysqlBackend(await openServerStore(MYSQL, options, openOptions));
+  }
+}
+
+const MYSQL: ServerEngine<MySql.Pool, MySql.Pool | MySql.PoolConnection> = {
+  type: 'mysql',
+  defaultPort: 3306,
+  driver: 'mysql2',
+  async createPool({ options, password }, limits) {
     const mysql = await loadDriver<{ default: typeof MySql }>('mysql2/promise', 'mysql');
-    const limits = poolLimits('mysql', full);
-    const pool = mysql.default.createPool({
-      host: full.host,
-      port: full.port,
-      user: full.user,
+    return mysql.default.createPool({
+      host: options.host,
+      port: options.port,
+      user: options.user,
       password,
-      database: full.database,
+      database: options.database,
       // Connections beyond maxIdle are closed after idling: the overflow.
       connectionLimit: limits.max,
       maxIdle: limits.keep,
-      connectTimeout: full.connectTimeoutMs ?? 5000,
+      connectTimeout: options.connectTimeoutMs ?? 5000,
       charset: 'utf8mb4',
       supportBigNumbers: true,
     });
-    const dialect = mysqlDialect([password], address);
-    const runner = echoingRunner(poolRunner(mysqlPool(pool, new BusyHold())), full.echo, label);
-    let packet: number;
-    try {
-      await prepareTable(runner, dialect, { table, create: openOptions.create ?? true, label });
-      const rows = await runner.all('SELECT @@max_allowed_packet AS packet', []);
-      packet = Number(rows[0]?.packet ?? 16 * 1024 * 1024);
-    } catch (error) {
-      await pool.end().catch(() => undefined);
-      throw dialect.classify(error, { what: 'open', write: true, backend: label });
-    }
-    return new MysqlBackend({
-      dialect,
-      runner,
-      table,
-      label,
-      location: label,
-      config: sqlServerConfig('mysql', full),
-      details: { ...serverDetails(full, 'mysql2'), maxAllowedPacket: packet },
-      capabilities: { maxValueBytes: packet - PACKET_OVERHEAD },
-    });
-  }
-}
+  },
+  driverPool: (pool) => mysqlPool(pool, new BusyHold()),
+  endPool: (pool) => pool.end(),
+  dialect: mysqlDialect,
+  async probe(runner) {
+    const rows = await runner.all('SELECT @@max_allowed_packet AS packet', []);
+    const packet = Number(rows[0]?.packet ?? 16 * 1024 * 1024);
+    return { details: { maxAllowedPacket: packet }, capabilities: { maxValueBytes: packet - PACKET_OVERHEAD } };
+  },
+};
 
 /** Parses `mysql://user:pass@host:3306/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
 export function configFromUrl(url: string): BackendConfig {

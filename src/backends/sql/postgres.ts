@@ -3,20 +3,11 @@ import type { BackendConfig, Capabilities, OpenOptions } from '../../core/backen
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
 import { loadDriver } from '../kit/load-driver.ts';
 import { NUMBERED_HOOKS, SQL_CAPABILITIES, type SqlDialect, type SqlRow, TEXT_KEY_HOOKS } from './dialect.ts';
-import { echoingRunner } from './echo.ts';
-import { type DriverPool, poolRunner } from './pool-runner.ts';
-import {
-  poolLimits,
-  type SqlServerOptions,
-  serverDetails,
-  serverTarget,
-  sqlServerConfig,
-  sqlServerConfigFromUrl,
-  sqlServerOptionsFromConfig,
-} from './server-options.ts';
+import type { DriverPool } from './pool-runner.ts';
+import { openServerStore, type ServerEngine } from './server-open.ts';
+import { type SqlServerOptions, sqlServerConfigFromUrl, sqlServerOptionsFromConfig } from './server-options.ts';
 import { SqlBackend } from './sql-backend.ts';
 import { createTableSql } from './statements.ts';
-import { prepareTable } from './table-check.ts';
 
 /** Options of {@link PostgresBackend}. */
 export type PostgresBackendOptions = SqlServerOptions;
@@ -91,45 +82,38 @@ export class PostgresBackend extends SqlBackend {
    * exist already (`StoreNotFoundError`). Idle connections never keep the process alive.
    */
   static async open(options: PostgresBackendOptions, openOptions: OpenOptions = {}): Promise<PostgresBackend> {
-    const { options: full, password, label, address } = serverTarget('postgres', options, 5432);
-    const table = full.table;
+    return new PostgresBackend(await openServerStore(POSTGRES, options, openOptions));
+  }
+}
+
+const POSTGRES: ServerEngine<Pg.Pool, Pg.Pool | Pg.PoolClient> = {
+  type: 'postgres',
+  defaultPort: 5432,
+  driver: 'pg',
+  async createPool({ options, password }, limits) {
     const pg = await loadDriver<{ default: typeof Pg }>('pg', 'postgres');
-    const limits = poolLimits('postgres', full);
     const pool = new pg.default.Pool({
-      host: full.host,
-      port: full.port,
-      user: full.user,
+      host: options.host,
+      port: options.port,
+      user: options.user,
       password,
-      database: full.database,
+      database: options.database,
       // Clients beyond `min` are closed after idling (pg's default 10 s): the overflow.
       max: limits.max,
       min: limits.keep,
-      connectionTimeoutMillis: full.connectTimeoutMs ?? 5000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
       // A script that forgets close() exits once its queries are done, instead of
       // waiting for the idle connections to time out.
       allowExitOnIdle: true,
     });
     // An idle client losing its connection (server restart) must not crash the process.
     pool.on('error', () => undefined);
-    const dialect = postgresDialect([password], address);
-    const runner = echoingRunner(poolRunner(pgPool(pool)), full.echo, label);
-    try {
-      await prepareTable(runner, dialect, { table, create: openOptions.create ?? true, label });
-    } catch (error) {
-      await pool.end().catch(() => undefined);
-      throw dialect.classify(error, { what: 'open', write: true, backend: label });
-    }
-    return new PostgresBackend({
-      dialect,
-      runner,
-      table,
-      label,
-      location: label,
-      config: sqlServerConfig('postgres', full),
-      details: serverDetails(full, 'pg'),
-    });
-  }
-}
+    return pool;
+  },
+  driverPool: pgPool,
+  endPool: (pool) => pool.end(),
+  dialect: postgresDialect,
+};
 
 /** Parses `postgres://user:pass@host:5432/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
 export function configFromUrl(url: string): BackendConfig {
