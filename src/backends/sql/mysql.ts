@@ -159,8 +159,9 @@ function unrefIdleReaper(pool: MySql.Pool): void {
  */
 export class MysqlBackend extends SqlBackend {
   /**
-   * Connects, and creates the table on first use; with `{ create: false }` the table must
-   * exist already (`StoreNotFoundError`). Idle connections never keep the process alive.
+   * Connects, creates the table on first use (with `{ create: false }` it must exist
+   * already: `StoreNotFoundError`), and reads the server's `max_allowed_packet`, which
+   * bounds `capabilities.maxValueBytes`. Idle connections never keep the process alive.
    */
   static async open(options: MysqlBackendOptions, openOptions: OpenOptions = {}): Promise<MysqlBackend> {
     return new MysqlBackend(await openServerStore(MYSQL, options, openOptions));
