@@ -42,12 +42,18 @@ export async function writeLocalFile(file: string, data: Uint8Array | string): P
 
 /** A local file the user named, opened for streaming (errors about the file come first, typed). */
 export async function readLocalFileStream(file: string): Promise<Readable> {
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    const handle = await open(file, 'r');
-    return handle.createReadStream();
+    handle = await open(file, 'r');
   } catch (error) {
     throw fileError('read', file, error);
   }
+  // Linux opens a folder for reading; only the first read would fail, mid-put.
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close();
+    throw fileError('read', file, Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
+  }
+  return handle.createReadStream();
 }
 
 /** Streams `stream` into a local file the user named, or to stdout when `file` is undefined. */
