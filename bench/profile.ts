@@ -34,6 +34,11 @@ try {
   } else if (op === 'putMany') {
     const entries = Array.from({ length: 1000 }, (_, i) => ({ key: `k${i}`, value: json.encode(sampleValue(i)) }));
     for (let i = 0; i < count / 1000; i++) await backend.putMany(entries);
+  } else if (op === 'list') {
+    await backend.putMany(
+      Array.from({ length: n }, (_, i) => ({ key: `list/${i}`, value: json.encode(sampleValue(i)) })),
+    );
+    for (let i = 0; i < count / n; i++) for await (const _ of backend.list('list'));
   } else throw new Error(`unknown op ${op}`);
   const ms = performance.now() - started;
   process.stdout.write(`${engine} ${op}: ${((count / ms) * 1000).toFixed(0)} ops/s\n`);

@@ -1,10 +1,11 @@
 // npm run bench (full), npm run bench:quick (small sizes). Writes docs/benchmarks.md and
 // bench/results.json (full) or bench/results-quick.json (quick); --out DIR redirects both.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Measurement, Size } from './harness.ts';
+import { type BenchReport, markdown } from './report.ts';
 import * as scenarios from './scenarios.ts';
 import { engines, removeScratch, scratch } from './subjects.ts';
 
@@ -125,7 +126,7 @@ for (const r of ratios) {
 const command =
   size === 'full' ? 'npm run bench' : size === 'quick' ? 'npm run bench:quick' : 'npm run bench -- --tiny';
 const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
-const report = {
+const report: BenchReport = {
   command,
   date: new Date().toISOString(),
   machine,
@@ -151,37 +152,4 @@ if ((size === 'full' && only === undefined) || outDir) {
   process.stdout.write(`\nwrote ${mdPath} and ${jsonPath}\n`);
 } else {
   process.stdout.write(`\nwrote ${jsonPath}\n`);
-}
-
-function markdown(r: typeof report): string {
-  const lines = [
-    '# Benchmarks',
-    '',
-    `Command: \`${r.command}\` · date: ${r.date} · machine: ${r.machine} · run time ${r.seconds} s.`,
-    `Servers reached: PostgreSQL ${r.servers.postgres ? 'yes' : 'no'}, MariaDB ${r.servers.mysql ? 'yes' : 'no'}, Redis ${r.servers.redis ? 'yes' : 'no'} (all on 127.0.0.1).`,
-    '',
-    'Values are 1 KB JSON objects unless a scenario says otherwise; every subject does the same work in the same run.',
-    '`ratio` is stowage ops/s divided by that subject’s ops/s (above 1: stowage is faster).',
-    '',
-  ];
-  // The hand-written reading of the figures lives apart, so regenerating keeps it.
-  if (existsSync('bench/analysis.md') && r.size === 'full')
-    lines.push(readFileSync('bench/analysis.md', 'utf8').trim(), '');
-  for (const rows of groups.values()) {
-    const first = rows[0] as Measurement;
-    lines.push(
-      `## ${first.scenario} — ${first.engine}`,
-      '',
-      '| subject | ops/s | p50 µs | p99 µs | ratio | note |',
-      '|---|---:|---:|---:|---:|---|',
-    );
-    for (const m of rows) {
-      const ratio = r.ratios.find((x) => x.scenario === m.scenario && x.engine === m.engine && x.against === m.subject);
-      lines.push(
-        `| ${m.subject} | ${Math.round(m.opsPerSec).toLocaleString('en')} | ${m.p50Us.toFixed(1)} | ${m.p99Us.toFixed(1)} | ${ratio ? `${ratio.ratio.toFixed(2)}x` : ''} | ${m.note ?? ''} |`,
-      );
-    }
-    lines.push('');
-  }
-  return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { open as openLmdb } from 'lmdb';
@@ -111,11 +111,29 @@ export async function listing(size: Size, engine: Engine): Promise<Measurement[]
     tasks[name] = async () => stmt.all();
   }
   if (engine.name === 'lmdb') {
+    // The same records, read raw (no header decoded).
     const raw = openLmdb({ path: join(scratch, 'stowage-lmdb'), maxDbs: 4, readOnly: true });
-    const meta = raw.openDB({ name: 'meta', encoding: 'json' });
-    tasks['raw lmdb-js'] = async () => [...meta.getRange({ start: 'list/', end: 'list0' })];
+    const records = raw.openDB({ name: 'records', encoding: 'binary' });
+    tasks['raw lmdb-js'] = async () => [...records.getRange({ start: 'list/', end: 'list0' })];
   }
-  return measure(size, `list ${n} keys under a prefix`, engine.name, tasks);
+  const out = await measure(size, `list ${n} keys under a prefix`, engine.name, tasks);
+  // Keys alone, against the engine's cheapest way to name them (fs: a recursive readdir).
+  const keyTasks: Record<string, () => Promise<unknown>> = {
+    stowage: async () => {
+      let c = 0;
+      for await (const _ of backend.keys('list')) c++;
+      if (c !== n) throw new Error(`listed ${c} of ${n} keys`);
+    },
+  };
+  if (engine.name === 'fs') {
+    const dir = join(scratch, 'stowage-fs', 'list');
+    keyTasks['raw recursive readdir'] = async () => {
+      const names = await readdir(dir, { recursive: true });
+      if (names.length < n) throw new Error(`read ${names.length} of ${n} names`);
+    };
+  }
+  out.push(...(await measure(size, `list ${n} keys under a prefix (keys only)`, engine.name, keyTasks)));
+  return out;
 }
 
 /** One large value written and read back whole (fs and sqlite), with peak RSS. */
@@ -163,25 +181,39 @@ export async function scale(size: Size, urls: Record<string, string>): Promise<M
   const value = new TextEncoder().encode(JSON.stringify(sampleValue(7)));
   for (const [engine, url] of Object.entries(urls)) {
     const store = await openBackend(url);
+    // LMDB's growth is measured on raw lmdb-js too (same keys, same value), so the part
+    // that is the engine's shows.
+    const raw = engine === 'lmdb' ? openLmdb({ path: join(scratch, 'scale-raw-lmdb'), encoding: 'binary' }) : undefined;
     let filled = 0;
     for (const target of steps) {
       for (; filled < target; filled += 1000) {
-        await store.putMany(
-          Array.from({ length: Math.min(1000, target - filled) }, (_, j) => ({
-            key: `s/${((filled + j) * 7919) % 10_000_019}`,
-            value,
-          })),
-        );
+        const batch = Array.from({ length: Math.min(1000, target - filled) }, (_, j) => ({
+          key: `s/${((filled + j) * 7919) % 10_000_019}`,
+          value,
+        }));
+        await store.putMany(batch);
+        if (raw) {
+          await raw.transaction(() => {
+            for (const { key } of batch) raw.put(key, Buffer.from(value));
+          });
+        }
       }
       let i = 0;
-      const rows = await measure(size === 'tiny' ? 'tiny' : 'quick', 'get latency vs store size', engine, {
+      let r = 0;
+      const tasks: Record<string, () => unknown> = {
         [`get @ ${target.toLocaleString('en')} keys`]: () => store.get(`s/${((i++ % target) * 7919) % 10_000_019}`),
-      });
+      };
+      if (raw) {
+        tasks[`raw lmdb-js get @ ${target.toLocaleString('en')} keys`] = async () =>
+          raw.getBinary(`s/${((r++ % target) * 7919) % 10_000_019}`);
+      }
+      const rows = await measure(size === 'tiny' ? 'tiny' : 'quick', 'get latency vs store size', engine, tasks);
       for (const r of rows) r.note = `peak RSS ${peakRssMb()} MB`;
       out.push(...rows);
     }
     await store.clear('s');
     await store.close();
+    await raw?.close();
   }
   return out;
 }

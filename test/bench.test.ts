@@ -35,6 +35,9 @@ it('runs every benchmark scenario and writes its report', () => {
     'memoize hit',
     'CAS put of N MB',
     'cache hit',
+    'N processes x N puts',
+    'N readers + N writer',
+    'list N keys under a prefix (keys only)',
   ]) {
     expect(scenarios).toContain(expected);
   }

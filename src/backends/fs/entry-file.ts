@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { type DecodedHeader, MAGIC, PREFIX_BYTES, parseHeader } from '../kit/entry-record.ts';
 
@@ -27,5 +28,33 @@ export async function readHeader(file: string): Promise<DecodedHeader | undefine
     return parseHeader(buffer.subarray(0, bytesRead));
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * {@link readHeader} in one synchronous step: three system calls without three trips
+ * through libuv's thread pool, for the small reads of puts and listings.
+ */
+export function readHeaderSync(file: string): DecodedHeader | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    let buffer = Buffer.allocUnsafe(FIRST_READ);
+    let bytesRead = readSync(fd, buffer, 0, FIRST_READ, 0);
+    if (bytesRead >= PREFIX_BYTES && buffer.subarray(0, 4).equals(MAGIC)) {
+      const needed = PREFIX_BYTES + buffer.readUInt32LE(4);
+      if (needed > bytesRead) {
+        buffer = Buffer.allocUnsafe(needed);
+        bytesRead = readSync(fd, buffer, 0, needed, 0);
+      }
+    }
+    return parseHeader(buffer.subarray(0, bytesRead));
+  } finally {
+    closeSync(fd);
   }
 }

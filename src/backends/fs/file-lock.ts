@@ -15,6 +15,11 @@ export class FileLocks {
     this.#policy = policy;
   }
 
+  /** True when no call of this process holds or waits for the lock file `file`. */
+  idle(file: string): boolean {
+    return !this.#queues.has(file);
+  }
+
   /** Runs `fn` while holding the lock file `file`; `stillHeld` tells whether the lease was taken over since. */
   async withLock<T>(file: string, fn: (stillHeld: () => Promise<boolean>) => Promise<T>): Promise<T> {
     const previous = this.#queues.get(file) ?? Promise.resolve();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Dirent, mkdirSync, statSync } from 'node:fs';
+import { closeSync, type Dirent, mkdirSync, openSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { matchesAttrs } from '../../core/attr-filter.ts';
@@ -21,10 +21,10 @@ import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.t
 import { ConnectionError, CorruptValueError, OperationError, StoreNotFoundError } from '../../core/errors.ts';
 import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '../../core/keys.ts';
 import { inParallel, inParallelPerKey } from '../kit/in-parallel.ts';
-import { LockBusyError } from '../kit/lock-file.ts';
+import { LockBusyError, tryLockFileSync } from '../kit/lock-file.ts';
 import { makeMeta, verifyValue } from '../kit/meta.ts';
 import { parseLocalUrl } from '../kit/store-url.ts';
-import { decodeEntry, encodeEntry, MalformedEntryError, readHeader } from './entry-file.ts';
+import { decodeEntry, encodeEntry, MalformedEntryError, readHeader, readHeaderSync } from './entry-file.ts';
 import { FileLocks } from './file-lock.ts';
 import {
   classifyName,
@@ -157,6 +157,8 @@ export class FsBackend extends BaseBackend {
     const { segments, path } = this.checkPut(input, value, options);
     const file = this.#valueFile(segments);
     const attrs = copyAttrs(options.attrs);
+    const quick = this.#putSync(segments, path, file, value, attrs, options);
+    if (quick) return quick;
     return this.#locked(segments, path, 'put', async (stillHeld) => {
       const current = await this.#header(file, path);
       const currentEtag = current?.path === path ? current.meta.etag : undefined;
@@ -178,6 +180,89 @@ export class FsBackend extends BaseBackend {
       });
       return meta;
     });
+  }
+
+  /**
+   * The same put in one synchronous step, for a small value without fsync when the key's
+   * lock is free and its directory known: the same lock file, header check, temp file
+   * and rename, without some fifteen trips through libuv's thread pool (a profile of
+   * fs set showed the event loop mostly waiting on them). `undefined` when any of that
+   * does not hold, and the ordinary path runs (waiting for the lock, creating directories).
+   */
+  #putSync(
+    segments: readonly string[],
+    path: string,
+    file: string,
+    value: Uint8Array,
+    attrs: ReturnType<typeof copyAttrs>,
+    options: PutOptions,
+  ): Meta | undefined {
+    if (this.#fsync || value.byteLength > SYNC_PUT_BYTES) return undefined;
+    if (segments.length > 1 && !this.#knownDirs.has(this.#dirOf(segments.slice(0, -1)))) return undefined;
+    const lockFile = file.slice(0, -VALUE_SUFFIX.length) + LOCK_SUFFIX;
+    if (!this.#locks.idle(lockFile)) return undefined;
+    let lock: ReturnType<typeof tryLockFileSync>;
+    try {
+      lock = tryLockFileSync(lockFile);
+    } catch (error) {
+      throw this.wrap(error, 'put', path);
+    }
+    if (!lock) return undefined;
+    try {
+      let current: ReturnType<typeof readHeaderSync>;
+      try {
+        current = readHeaderSync(file);
+      } catch (error) {
+        if (error instanceof MalformedEntryError) {
+          throw new CorruptValueError(`Entry file is damaged: ${error.message}`, { key: path, backend: this.label });
+        }
+        throw error;
+      }
+      const currentEtag = current?.path === path ? current.meta.etag : undefined;
+      if (options.ifAbsent && currentEtag !== undefined) throw this.conditionFailed(path, currentEtag, options);
+      if (options.ifMatch !== undefined && currentEtag !== options.ifMatch) {
+        throw this.conditionFailed(path, currentEtag, options);
+      }
+      const meta = makeMeta(value, attrs, current?.path === path ? current.meta.createdAt : undefined);
+      const temp = `${file}${TEMP_MARKER}${randomBytes(8).toString('hex')}`;
+      let fd: number;
+      try {
+        fd = openSync(temp, 'wx');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        // The directory went away (compact, another process): the ordinary path recreates it.
+        this.#knownDirs.clear();
+        return undefined;
+      }
+      let committed = false;
+      try {
+        try {
+          writevSync(fd, encodeEntry(path, meta, value));
+        } finally {
+          closeSync(fd);
+        }
+        // The lock is a lease: if it was taken over meanwhile, the condition may no longer hold.
+        if ((options.ifAbsent || options.ifMatch !== undefined) && !lock.stillHeld()) {
+          throw new OperationError('Lost the key lock while writing; nothing was written', {
+            key: path,
+            backend: this.label,
+          });
+        }
+        renameSync(temp, file);
+        committed = true;
+      } finally {
+        if (!committed) {
+          try {
+            unlinkSync(temp);
+          } catch {}
+        }
+      }
+      return meta;
+    } catch (error) {
+      throw this.wrap(error, 'put', path);
+    } finally {
+      lock.release();
+    }
   }
 
   async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
@@ -359,6 +444,16 @@ export class FsBackend extends BaseBackend {
     }
   }
 
+  // A damaged header is `undefined` here: listings skip it, get() reports it.
+  #headerSync(file: string, path: string) {
+    try {
+      return readHeaderSync(file);
+    } catch (error) {
+      if (error instanceof MalformedEntryError) return undefined;
+      throw this.wrap(error, 'list', path);
+    }
+  }
+
   #decode<T>(fn: () => T, path: string): T {
     try {
       return fn();
@@ -464,10 +559,9 @@ export class FsBackend extends BaseBackend {
       const path = joinPath(dirPath, item.sortKey);
       if (item.kind === 'value') {
         if (plan.after !== undefined && compareKeyPaths(path, plan.after) <= 0) continue;
-        const header = await this.#header(join(dir, item.name), path).catch((error) => {
-          if (error instanceof CorruptValueError) return undefined;
-          throw error;
-        });
+        // Read synchronously: three system calls each, instead of three thread-pool trips
+        // (10,000 entries took 1.1 s through the pool).
+        const header = this.#headerSync(join(dir, item.name), path);
         // A damaged or vanished file is skipped in listings; get() reports it.
         if (!header || !matchesAttrs(header.meta.attrs, plan.where)) continue;
         yield { key: splitPath(header.path), meta: header.meta };
@@ -546,6 +640,9 @@ export class FsBackend extends BaseBackend {
 }
 
 const PARALLEL_WRITES = 16;
+
+// Values up to this size are written synchronously when fsync is off (see #putSync).
+const SYNC_PUT_BYTES = 64 * 1024;
 
 /** Parses `file:///abs/dir` or `file:./rel/dir` (`?fsync=false` to skip fsync). */
 export function configFromUrl(url: string): BackendConfig {
