@@ -16,12 +16,19 @@ import type {
   StoredValue,
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
-import { ConnectionError, OperationError, StoreNotFoundError } from '../core/errors.ts';
+import {
+  ConnectionError,
+  CorruptValueError,
+  OperationError,
+  StorageError,
+  StoreNotFoundError,
+} from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { makeMeta, verifyValue } from './kit/meta.ts';
 import { parseLocalUrl } from './kit/store-url.ts';
+import { checkLmdbFile } from './lmdb-file-check.ts';
 
 /** Options of {@link LmdbBackend}. */
 export interface LmdbBackendOptions {
@@ -87,6 +94,7 @@ export class LmdbBackend extends BaseBackend {
       );
     }
     const lmdb = await loadDriver<typeof Lmdb>('lmdb', 'lmdb');
+    if (existsSync(join(path, 'data.mdb'))) checkLmdbFile(join(path, 'data.mdb'), `lmdb:${path}`);
     try {
       mkdirSync(path, { recursive: true });
       // overlappingSync (lmdb-js's default on Linux) lost conditional writes between processes:
@@ -103,7 +111,8 @@ export class LmdbBackend extends BaseBackend {
   }
 
   async get(input: KeyInput): Promise<StoredValue | undefined> {
-    return this.#read(this.key(input).path);
+    const { path } = this.key(input);
+    return this.#reading('get', path, () => this.#read(path));
   }
 
   // Both reads run in this event turn, so in the same read snapshot.
@@ -118,7 +127,7 @@ export class LmdbBackend extends BaseBackend {
 
   async stat(input: KeyInput): Promise<Meta | undefined> {
     const { path } = this.key(input);
-    return this.#meta.get(path);
+    return this.#reading('stat', path, () => this.#meta.get(path));
   }
 
   async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
@@ -185,7 +194,8 @@ export class LmdbBackend extends BaseBackend {
     let exclusive = start === plan.after;
     let emitted = 0;
     for (;;) {
-      const page = [...read(start === '' ? undefined : start, upper, PAGE + 1)];
+      const from = start === '' ? undefined : start;
+      const page = this.#reading('list', undefined, () => [...read(from, upper, PAGE + 1)]);
       for (const item of page) {
         if (exclusive && item.key === start) continue;
         if (!plan.recursive && !isDirectChild(item.key, plan.prefix.path)) continue;
@@ -205,7 +215,7 @@ export class LmdbBackend extends BaseBackend {
 
   override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
     const paths = keys.map((k) => this.key(k).path);
-    return paths.map((path) => this.#read(path));
+    return paths.map((path) => this.#reading('getMany', path, () => this.#read(path)));
   }
 
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
@@ -254,10 +264,12 @@ export class LmdbBackend extends BaseBackend {
     this.prefix(undefined);
     let entries = 0;
     let bytes = 0;
-    for (const { value } of this.#meta.getRange()) {
-      entries++;
-      bytes += value.size;
-    }
+    this.#reading('info', undefined, () => {
+      for (const { value } of this.#meta.getRange()) {
+        entries++;
+        bytes += value.size;
+      }
+    });
     return { type: 'lmdb', location: this.#path, entries, bytes, capabilities: this.capabilities };
   }
 
@@ -269,16 +281,43 @@ export class LmdbBackend extends BaseBackend {
     await this.#env.close();
   }
 
+  // A damaged page makes LMDB fail a read with its own error codes; they are typed here
+  // (the damage that would crash the process is caught before the file is mapped, at open).
+  #reading<T>(what: string, key: string | undefined, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw this.#typed(error, what, key);
+    }
+  }
+
+  #typed(error: unknown, what: string, key: string | undefined): StorageError {
+    const message = (error as Error)?.message ?? '';
+    if (!(error instanceof StorageError) && LMDB_DAMAGE.test(message)) {
+      return new CorruptValueError(`${what} failed, the LMDB file is damaged: ${message}`, {
+        key,
+        backend: this.label,
+        cause: error,
+      });
+    }
+    return this.wrap(error, what, key);
+  }
+
   // The callback runs inside one LMDB write transaction: its reads see the committed
   // state and no other writer (thread or process) can interleave.
   async #write<T>(what: string, key: string | undefined, fn: () => T): Promise<T> {
     try {
       return await this.#env.transaction(fn);
     } catch (error) {
-      throw this.wrap(error, what, key);
+      throw this.#typed(error, what, key);
     }
   }
 }
+
+// LMDB's codes for pages that do not hold what their parents say (and lmdb-js's decoding
+// of a record whose bytes were overwritten).
+const LMDB_DAMAGE =
+  /MDB_(CORRUPTED|PAGE_NOTFOUND|BAD_TXN|BAD_VALSIZE|INVALID|BAD_DBI)|Unexpected|JSON|Invalid|out of range/i;
 
 /** Parses `lmdb:///abs/dir` or `lmdb:./rel/dir`. */
 export function configFromUrl(url: string): BackendConfig {

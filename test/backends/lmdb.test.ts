@@ -1,8 +1,8 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LmdbBackend } from '../../src/backends/lmdb.ts';
-import { openBackend, StorageError } from '../../src/index.ts';
+import { CorruptValueError, openBackend, StorageError } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
@@ -56,5 +56,28 @@ describe('lmdb extras', () => {
     await expect(store.put(key, bytes('x'))).rejects.toThrow(StorageError);
     await expect(store.put(key, bytes('x'))).rejects.toThrow(/1978/);
     await store.close();
+  });
+});
+
+// Found by the damaged-file test (test/reliability/damaged-files.test.ts): LMDB mapped a
+// truncated file and the process died of SIGBUS / SIGSEGV on the first read.
+describe('lmdb: a damaged data file is refused before it is mapped', () => {
+  it('truncated, or with a meta page overwritten: CorruptValueError at open, nothing crashes', async () => {
+    for (const damage of ['truncate', 'meta'] as const) {
+      const dir = tempDir(`lmdb-damaged-${damage}`);
+      const store = await LmdbBackend.open({ path: dir });
+      await store.putMany(Array.from({ length: 40 }, (_, i) => ({ key: `k/${i}`, value: new Uint8Array(500) })));
+      await store.close();
+      const file = join(dir, 'data.mdb');
+      if (damage === 'truncate') truncateSync(file, Math.floor(statSync(file).size / 3));
+      else {
+        const bytes = readFileSync(file);
+        bytes.fill(0x5a, 0x20, 0x5b); // map size, page size and the free-page database record
+        writeFileSync(file, bytes);
+      }
+      const error = await LmdbBackend.open({ path: dir }).catch((e: unknown) => e);
+      expect(error, damage).toBeInstanceOf(CorruptValueError);
+      expect((error as Error).message).toContain('damaged');
+    }
   });
 });
