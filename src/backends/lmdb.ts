@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type * as Lmdb from 'lmdb';
 import { matchesAttrs } from '../core/attr-filter.ts';
@@ -17,6 +17,7 @@ import type {
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
 import {
+  CapacityError,
   ConnectionError,
   CorruptValueError,
   OperationError,
@@ -293,6 +294,13 @@ export class LmdbBackend extends BaseBackend {
 
   #typed(error: unknown, what: string, key: string | undefined): StorageError {
     const message = (error as Error)?.message ?? '';
+    if (!(error instanceof StorageError) && LMDB_FULL.test(message)) {
+      return new CapacityError(`${what} failed, the disk or the map is full; nothing was written: ${message}`, {
+        key,
+        backend: this.label,
+        cause: error,
+      });
+    }
     if (!(error instanceof StorageError) && LMDB_DAMAGE.test(message)) {
       return new CorruptValueError(`${what} failed, the LMDB file is damaged: ${message}`, {
         key,
@@ -309,10 +317,36 @@ export class LmdbBackend extends BaseBackend {
     try {
       return await this.#env.transaction(fn);
     } catch (error) {
-      throw this.#typed(error, what, key);
+      // lmdb-js rejects a failed commit with a generic error and keeps the cause in a second
+      // promise (`commitError`), which would otherwise end up as an unhandled rejection.
+      const pending = (error as { commitError?: unknown })?.commitError;
+      const cause =
+        pending instanceof Promise
+          ? await pending.then(
+              () => error,
+              (e: unknown) => e,
+            )
+          : error;
+      throw this.#typed(this.#diskFull(cause) ? Object.assign(new Error('ENOSPC'), { cause }) : cause, what, key);
+    }
+  }
+
+  // On a full disk LMDB's write or sync fails with EIO rather than ENOSPC; the free space
+  // of the file system tells the two apart.
+  #diskFull(error: unknown): boolean {
+    if ((error as { code?: unknown })?.code !== 5 && !/Input\/output error/.test(String((error as Error)?.message))) {
+      return false;
+    }
+    try {
+      const { bavail, bsize } = statfsSync(this.#path);
+      return bavail * bsize < 1024 * 1024;
+    } catch {
+      return false;
     }
   }
 }
+
+const LMDB_FULL = /MDB_MAP_FULL|ENOSPC|EDQUOT|No space left|quota exceeded/i;
 
 // LMDB's codes for pages that do not hold what their parents say (and lmdb-js's decoding
 // of a record whose bytes were overwritten).

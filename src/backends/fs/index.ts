@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Dirent, mkdirSync, statSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { matchesAttrs } from '../../core/attr-filter.ts';
 import type {
@@ -18,7 +18,13 @@ import type {
   StoredValue,
 } from '../../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
-import { ConnectionError, CorruptValueError, OperationError, StoreNotFoundError } from '../../core/errors.ts';
+import {
+  CapacityError,
+  ConnectionError,
+  CorruptValueError,
+  OperationError,
+  StoreNotFoundError,
+} from '../../core/errors.ts';
 import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '../../core/keys.ts';
 import { inParallel, inParallelPerKey } from '../kit/in-parallel.ts';
 import { LockBusyError } from '../kit/lock-file.ts';
@@ -383,6 +389,12 @@ export class FsBackend extends BaseBackend {
           backend: this.label,
         });
       }
+      if (DISK_FULL.has((error as NodeJS.ErrnoException)?.code ?? '')) {
+        throw new CapacityError(
+          `The disk is full (${(error as NodeJS.ErrnoException).code}); nothing was written, earlier values are intact`,
+          { key: path, backend: this.label, cause: error },
+        );
+      }
       throw this.wrap(error, what, path);
     }
   }
@@ -425,7 +437,7 @@ export class FsBackend extends BaseBackend {
     let committed = false;
     try {
       try {
-        await handle.writev(chunks);
+        await writeWhole(handle, chunks);
         if (this.#fsync) await handle.sync();
       } finally {
         await handle.close();
@@ -570,4 +582,21 @@ export async function openFromConfig(config: BackendConfig, options?: OpenOption
     },
     options,
   );
+}
+
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
+
+// writev may write less than asked (a nearly full disk, a signal) and report it only in its
+// count: the rest is written here, so a short write is never renamed into place as a value.
+async function writeWhole(handle: FileHandle, chunks: Buffer[]): Promise<void> {
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const written = (await handle.writev(chunks)).bytesWritten;
+  if (written === total) return;
+  const rest = Buffer.concat(chunks).subarray(written);
+  let offset = 0;
+  while (offset < rest.byteLength) {
+    const { bytesWritten } = await handle.write(rest, offset, rest.byteLength - offset);
+    if (bytesWritten === 0) throw Object.assign(new Error('no byte written'), { code: 'ENOSPC' });
+    offset += bytesWritten;
+  }
 }
