@@ -26,7 +26,7 @@ interface Report {
   raw: string[];
 }
 
-function openDamaged(config: BackendConfig, timeoutMs = 30_000): Promise<{ report?: Report; how: string }> {
+function openDamaged(config: BackendConfig, timeoutMs = 90_000): Promise<{ report?: Report; how: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(config), JSON.stringify(KEYS)], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -154,7 +154,7 @@ describe('damaged store files: a typed error or whole values, no crash, no hang'
         'Damaged store files',
         `${engine.name}: damaged files opened`,
         DAMAGES,
-        `truncated or overwritten at random (${engine.name === 'fs' ? 'one entry file each' : engine.overwriteWithin ? `the data file; overwrites within its first ${engine.overwriteWithin / 1024} KB, the meta pages` : 'the database file'}); ${typed} typed errors, ${whole} of ${DAMAGES * KEYS.length} values read back whole, 0 wrong values, 0 raw exceptions, 0 crashes, 0 hangs (30 s bound); seed ${SEED}`,
+        `truncated or overwritten at random (${engine.name === 'fs' ? 'one entry file each' : engine.overwriteWithin ? `the data file; overwrites within its first ${engine.overwriteWithin / 1024} KB, the meta pages` : 'the database file'}); ${typed} typed errors, ${whole} of ${DAMAGES * KEYS.length} values read back whole, 0 wrong values, 0 raw exceptions, 0 crashes, 0 hangs (90 s bound); seed ${SEED}`,
       );
     }, 900_000);
   }
