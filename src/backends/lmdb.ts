@@ -286,6 +286,10 @@ export class LmdbBackend extends BaseBackend {
   // (the damage that would crash the process is caught before the file is mapped, at open).
   #reading<T>(what: string, key: string | undefined, fn: () => T): T {
     try {
+      // lmdb-js keeps one read snapshot until its next timer tick, so a read right after
+      // another (no macrotask between) missed what other processes committed in between: a
+      // stale read, found by the linearizability test. Each read starts from the latest commit.
+      this.#env.resetReadTxn();
       return fn();
     } catch (error) {
       throw this.#typed(error, what, key);

@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LmdbBackend } from '../../src/backends/lmdb.ts';
 import { CorruptValueError, openBackend, StorageError } from '../../src/index.ts';
@@ -8,6 +10,8 @@ import { bytes, text } from '../helpers/bytes.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 
 afterAll(removeTempDirs);
+
+const WRITER = fileURLToPath(new URL('./lmdb-writer.ts', import.meta.url));
 
 runConformanceSuite({
   name: 'lmdb',
@@ -79,5 +83,23 @@ describe('lmdb: a damaged data file is refused before it is mapped', () => {
       expect(error, damage).toBeInstanceOf(CorruptValueError);
       expect((error as Error).message).toContain('damaged');
     }
+  });
+});
+
+// Found by the linearizability test (test/reliability/linearizability.test.ts): lmdb-js kept
+// one read snapshot until its next timer tick, so a read right after another missed a commit
+// made in between by another process.
+describe('lmdb: a read sees what another process committed before it', () => {
+  it('a second read in the same tick, after another process wrote, sees the new value', async () => {
+    const dir = tempDir('lmdb-stale');
+    const store = await LmdbBackend.open({ path: dir });
+    await store.put('k', bytes('old'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(text((await store.get('k'))?.value)).toBe('old');
+    // execFileSync blocks this process: no timer runs between the two reads.
+    execFileSync(process.execPath, ['--import', 'tsx', WRITER, dir, 'k', 'new']);
+    expect(text((await store.get('k'))?.value)).toBe('new');
+    expect((await store.stat('k'))?.size).toBe(3);
+    await store.close();
   });
 });
