@@ -4,7 +4,7 @@ import { ConditionFailedError, openBackend, UnknownOutcomeError } from '../../sr
 
 const [configJson, keysJson, opsText, procText, seedText] = process.argv.slice(2);
 const keys = JSON.parse(keysJson as string) as string[];
-const store = await openBackend(JSON.parse(configJson as string), { create: false });
+const store = await openBackend(JSON.parse(configJson as string));
 let seed = Number(seedText);
 // A small deterministic generator: the run is reproducible from the printed seed.
 const random = () => {
