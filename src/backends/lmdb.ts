@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type * as Lmdb from 'lmdb';
 import { matchesAttrs } from '../core/attr-filter.ts';
@@ -16,12 +16,20 @@ import type {
   StoredValue,
 } from '../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
-import { ConnectionError, CorruptValueError, OperationError, StoreNotFoundError } from '../core/errors.ts';
+import {
+  CapacityError,
+  ConnectionError,
+  CorruptValueError,
+  OperationError,
+  StorageError,
+  StoreNotFoundError,
+} from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { checksumOf, makeMeta } from './kit/meta.ts';
 import { parseLocalUrl } from './kit/store-url.ts';
+import { checkLmdbFile } from './lmdb-file-check.ts';
 import { decodeRecordMeta, encodeRecord, recordEtagAndCreated, setRecordCreatedAt } from './lmdb-record.ts';
 
 /** Options of {@link LmdbBackend}. */
@@ -114,6 +122,7 @@ export class LmdbBackend extends BaseBackend {
       );
     }
     const lmdb = await loadDriver<typeof Lmdb>('lmdb', 'lmdb');
+    if (existsSync(join(path, 'data.mdb'))) checkLmdbFile(join(path, 'data.mdb'), `lmdb:${path}`);
     try {
       mkdirSync(path, { recursive: true });
       // overlappingSync (lmdb-js's default on Linux) lost conditional writes between processes:
@@ -132,7 +141,8 @@ export class LmdbBackend extends BaseBackend {
   }
 
   async get(input: KeyInput): Promise<StoredValue | undefined> {
-    return this.#read(this.key(input).path);
+    const { path } = this.key(input);
+    return this.#reading('get', path, () => this.#read(path));
   }
 
   // getBinaryFast hands back lmdb-js's shared buffer, valid until the next read: the
@@ -165,8 +175,10 @@ export class LmdbBackend extends BaseBackend {
 
   async stat(input: KeyInput): Promise<Meta | undefined> {
     const { path } = this.key(input);
-    const record = this.#records.getBinaryFast(path);
-    return record ? this.#decode(record, path).meta : undefined;
+    return this.#reading('stat', path, () => {
+      const record = this.#records.getBinaryFast(path);
+      return record ? this.#decode(record, path).meta : undefined;
+    });
   }
 
   async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
@@ -234,7 +246,8 @@ export class LmdbBackend extends BaseBackend {
     let exclusive = start === plan.after;
     let emitted = 0;
     for (;;) {
-      const page = [...read(start === '' ? undefined : start, upper, PAGE + 1)];
+      const from = start === '' ? undefined : start;
+      const page = this.#reading('list', undefined, () => [...read(from, upper, PAGE + 1)]);
       for (const item of page) {
         if (exclusive && item.key === start) continue;
         if (!plan.recursive && !isDirectChild(item.key, plan.prefix.path)) continue;
@@ -254,7 +267,7 @@ export class LmdbBackend extends BaseBackend {
 
   override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
     const paths = keys.map((k) => this.key(k).path);
-    return paths.map((path) => this.#read(path));
+    return this.#reading('getMany', undefined, () => paths.map((path) => this.#read(path)));
   }
 
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
@@ -302,10 +315,12 @@ export class LmdbBackend extends BaseBackend {
     this.prefix(undefined);
     let entries = 0;
     let bytes = 0;
-    for (const { key, value } of this.#records.getRange()) {
-      entries++;
-      bytes += this.#decode(value, key).meta.size;
-    }
+    this.#reading('info', undefined, () => {
+      for (const { key, value } of this.#records.getRange()) {
+        entries++;
+        bytes += this.#decode(value, key).meta.size;
+      }
+    });
     return { type: 'lmdb', location: this.#path, entries, bytes, capabilities: this.capabilities };
   }
 
@@ -323,10 +338,74 @@ export class LmdbBackend extends BaseBackend {
     try {
       return await this.#env.transaction(fn);
     } catch (error) {
-      throw this.wrap(error, what, key);
+      // lmdb-js rejects a failed commit with a generic error and keeps the cause in a second
+      // promise (`commitError`), which would otherwise end up as an unhandled rejection.
+      const pending = (error as { commitError?: unknown })?.commitError;
+      const cause =
+        pending instanceof Promise
+          ? await pending.then(
+              () => error,
+              (e: unknown) => e,
+            )
+          : error;
+      throw this.#typed(this.#diskFull(cause) ? Object.assign(new Error('ENOSPC'), { cause }) : cause, what, key);
+    }
+  }
+
+  // A damaged page makes LMDB fail a read with its own error codes; they are typed here
+  // (the damage that would crash the process is caught before the file is mapped, at open).
+  #reading<T>(what: string, key: string | undefined, fn: () => T): T {
+    try {
+      // lmdb-js keeps one read snapshot until its next timer tick, so a read right after
+      // another (no macrotask between) missed what other processes committed in between: a
+      // stale read, found by the linearizability test. Each read starts from the latest commit.
+      this.#env.resetReadTxn();
+      return fn();
+    } catch (error) {
+      throw this.#typed(error, what, key);
+    }
+  }
+
+  #typed(error: unknown, what: string, key: string | undefined): StorageError {
+    const message = (error as Error)?.message ?? '';
+    if (!(error instanceof StorageError) && LMDB_FULL.test(message)) {
+      return new CapacityError(`${what} failed, the disk or the map is full; nothing was written: ${message}`, {
+        key,
+        backend: this.label,
+        cause: error,
+      });
+    }
+    if (!(error instanceof StorageError) && LMDB_DAMAGE.test(message)) {
+      return new CorruptValueError(`${what} failed, the LMDB file is damaged: ${message}`, {
+        key,
+        backend: this.label,
+        cause: error,
+      });
+    }
+    return this.wrap(error, what, key);
+  }
+
+  // On a full disk LMDB's write or sync fails with EIO rather than ENOSPC; the free space
+  // of the file system tells the two apart.
+  #diskFull(error: unknown): boolean {
+    if ((error as { code?: unknown })?.code !== 5 && !/Input\/output error/.test(String((error as Error)?.message))) {
+      return false;
+    }
+    try {
+      const { bavail, bsize } = statfsSync(this.#path);
+      return bavail * bsize < 1024 * 1024;
+    } catch {
+      return false;
     }
   }
 }
+
+const LMDB_FULL = /MDB_MAP_FULL|ENOSPC|EDQUOT|No space left|quota exceeded/i;
+
+// LMDB's codes for pages that do not hold what their parents say (and lmdb-js's decoding
+// of a record whose bytes were overwritten).
+const LMDB_DAMAGE =
+  /MDB_(CORRUPTED|PAGE_NOTFOUND|BAD_TXN|BAD_VALSIZE|INVALID|BAD_DBI)|Unexpected|JSON|Invalid|out of range/i;
 
 /** Parses `lmdb:///abs/dir` or `lmdb:./rel/dir`. */
 export function configFromUrl(url: string): BackendConfig {

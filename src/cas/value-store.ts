@@ -1,6 +1,7 @@
 import type { Backend } from '../core/backend.ts';
 import {
   AmbiguousDigestError,
+  ConditionFailedError,
   CorruptValueError,
   NotFoundError,
   OperationError,
@@ -26,6 +27,14 @@ export interface ValueStoreOptions {
   inlineThreshold?: number | undefined;
   /** Split arrays, objects, Maps and Sets into shared child nodes (default true). */
   destructure?: boolean | undefined;
+  /**
+   * Nodes written or reused within this many milliseconds are never collected by
+   * {@link ValueStore.gc} (default 60,000). A `put` in another process may reuse an
+   * existing node a moment before the record that refers to it is written; the grace
+   * keeps that node alive until the record exists. Put reuses refresh a node older than
+   * half the grace, so a reused node is always young.
+   */
+  gcGraceMs?: number | undefined;
 }
 
 /** What {@link ValueStore.gc} removed (or would remove, in a dry run). */
@@ -72,9 +81,10 @@ export class ValueStore {
   readonly #aliases: DigestIndex;
   readonly #threshold: number;
   readonly #destructure: boolean;
+  readonly #graceMs: number;
 
   constructor(options: ValueStoreOptions) {
-    rejectUnknownOptions(options, ['backend', 'prefix', 'inlineThreshold', 'destructure'], 'ValueStore');
+    rejectUnknownOptions(options, ['backend', 'prefix', 'inlineThreshold', 'destructure', 'gcGraceMs'], 'ValueStore');
     this.backend = options.backend;
     const base = parsePrefix(options.prefix ?? 'cas', options.backend.label).segments;
     this.#root = [...base, 'v'];
@@ -83,6 +93,12 @@ export class ValueStore {
     this.#aliases = new DigestIndex(options.backend, this.#aliasRoot, 'value key');
     this.#threshold = options.inlineThreshold ?? 256;
     this.#destructure = options.destructure ?? true;
+    this.#graceMs = options.gcGraceMs ?? 60_000;
+    if (!(this.#graceMs >= 0)) {
+      throw new OperationError('gcGraceMs must be a non-negative number of milliseconds', {
+        backend: options.backend.label,
+      });
+    }
   }
 
   /** The digest a value would be stored under, without storing it. */
@@ -122,7 +138,13 @@ export class ValueStore {
     }
     const digests = [...nodes.keys()];
     const found = await Promise.all(digests.map((d) => this.backend.stat(this.#key(d))));
-    const fresh = digests.filter((_, i) => found[i] === undefined);
+    // A reused node past half the grace is written again, so gc (in any process) sees it
+    // young, or sees its ETag change under its conditional delete, and keeps it.
+    const now = Date.now();
+    const fresh = digests.filter((_, i) => {
+      const meta = found[i];
+      return meta === undefined || now - meta.modifiedAt > this.#graceMs / 2;
+    });
     await this.backend.putMany(fresh.map((d) => ({ key: this.#key(d), value: nodes.get(d) as Uint8Array })));
     if (options.key === undefined || options.key === digest) return digest;
     // The alias is written after the nodes it names, so it never points at nothing.
@@ -232,8 +254,15 @@ export class ValueStore {
     return counts;
   }
 
-  /** Removes every node not reachable from `roots`; with `dryRun` only reports. */
-  async gc(options: { roots: Iterable<string>; dryRun?: boolean }): Promise<GcReport> {
+  /**
+   * Removes every node not reachable from `roots` and older than the grace
+   * (`gcGraceMs`, overridable per call with `graceMs`); with `dryRun` only reports. Safe
+   * beside concurrent `put`s in other processes: a node a `put` reused is young, and each
+   * removal is conditional on the ETag the listing saw.
+   */
+  async gc(options: { roots: Iterable<string>; dryRun?: boolean; graceMs?: number }): Promise<GcReport> {
+    const graceMs = options.graceMs ?? this.#graceMs;
+    const started = Date.now();
     const live = new Set<string>();
     const stack = [...options.roots];
     // What a key given to `put` names is a root too.
@@ -248,19 +277,31 @@ export class ValueStore {
       const hit = await this.backend.get(this.#key(d));
       if (hit) stack.push(...childRefs(this.#decodeNode(hit.value, d)));
     }
-    const doomed: string[] = [];
-    let bytesFreed = 0;
+    const doomed: { digest: string; etag: string; size: number }[] = [];
     let kept = 0;
     for await (const { key, meta } of this.backend.list(this.#root, { recursive: false })) {
       const d = key[key.length - 1] as string;
-      if (live.has(d)) kept++;
-      else {
-        doomed.push(d);
-        bytesFreed += meta.size;
-      }
+      if (live.has(d) || started - meta.modifiedAt < graceMs) kept++;
+      else doomed.push({ digest: d, etag: meta.etag, size: meta.size });
     }
-    if (!options.dryRun) await this.backend.deleteMany(doomed.map((d) => this.#key(d)));
-    return { removed: doomed.length, bytesFreed, kept, dryRun: options.dryRun ?? false };
+    let removed = 0;
+    let bytesFreed = 0;
+    for (const node of doomed) {
+      if (!options.dryRun) {
+        const condition = this.backend.capabilities.atomicConditionalWrite ? { ifMatch: node.etag } : {};
+        const gone = await this.backend.delete(this.#key(node.digest), condition).catch((e: unknown) => {
+          if (e instanceof ConditionFailedError) return false; // reused (rewritten) since the listing
+          throw e;
+        });
+        if (!gone) {
+          kept++;
+          continue;
+        }
+      }
+      removed++;
+      bytesFreed += node.size;
+    }
+    return { removed, bytesFreed, kept, dryRun: options.dryRun ?? false };
   }
 
   #key(digest: string): Key {

@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsBackend } from '../../src/backends/fs/index.ts';
-import { CorruptValueError, openBackend } from '../../src/index.ts';
+import { CapacityError, CorruptValueError, openBackend } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
@@ -135,6 +136,37 @@ describe('fs extras', () => {
     const dir = tempDir('fs-url');
     const store = await openBackend(`file://${dir}/inner?fsync=false`);
     expect(store.toConfig()).toMatchObject({ type: 'fs', root: `${dir}/inner`, fsync: false });
+    await store.close();
+  });
+});
+
+// Found by the full-disk test (test/reliability/disk-full.test.ts): ENOSPC came out as a
+// bare OperationError, and a short write could have been renamed into place as a value.
+describe('fs on a full disk (a 64 KB tmpfs; needs root to mount)', () => {
+  const dir = tempDir('fs-full');
+  let mounted = false;
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=65536', 'tmpfs', dir], { stdio: 'ignore' });
+    mounted = true;
+  } catch {
+    console.warn('cannot mount a tmpfs here (needs root): the fs full-disk test is skipped');
+  }
+  afterAll(() => {
+    if (mounted) execFileSync('umount', [dir], { stdio: 'ignore' });
+  });
+
+  it.skipIf(!mounted)('a write that does not fit is a CapacityError naming the key; nothing half-written', async () => {
+    const store = await FsBackend.open({ root: join(dir, 'store') });
+    await store.put('small', bytes('kept'));
+    const error = await store.put('big', new Uint8Array(256 * 1024)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapacityError);
+    expect((error as CapacityError).key).toBe('big');
+    expect(await store.get('big')).toBeUndefined();
+    expect(text((await store.get('small'))?.value)).toBe('kept');
+    const leftovers = readdirSync(join(dir, 'store'), { recursive: true, encoding: 'utf8' });
+    expect(leftovers.filter((f) => f.includes('big'))).toEqual([]);
+    await store.put('big', new Uint8Array(1024));
+    expect((await store.get('big'))?.value.byteLength).toBe(1024);
     await store.close();
   });
 });

@@ -1,6 +1,8 @@
-import { statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open as openLmdb } from 'lmdb';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeMeta } from '../../src/backends/kit/meta.ts';
 import { LmdbBackend } from '../../src/backends/lmdb.ts';
@@ -10,6 +12,8 @@ import { bytes, text } from '../helpers/bytes.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 
 afterAll(removeTempDirs);
+
+const WRITER = fileURLToPath(new URL('./lmdb-writer.ts', import.meta.url));
 
 runConformanceSuite({
   name: 'lmdb',
@@ -93,5 +97,46 @@ describe('lmdb extras', () => {
     const reopened = await LmdbBackend.open({ path });
     expect(text((await reopened.get('runs/a'))?.value)).toBe('kept');
     await reopened.close();
+  });
+});
+
+// Found by the damaged-file test (test/reliability/damaged-files.test.ts): LMDB mapped a
+// truncated file and the process died of SIGBUS / SIGSEGV on the first read.
+describe('lmdb: a damaged data file is refused before it is mapped', () => {
+  it('truncated, or with a meta page overwritten: CorruptValueError at open, nothing crashes', async () => {
+    for (const damage of ['truncate', 'meta'] as const) {
+      const dir = tempDir(`lmdb-damaged-${damage}`);
+      const store = await LmdbBackend.open({ path: dir });
+      await store.putMany(Array.from({ length: 40 }, (_, i) => ({ key: `k/${i}`, value: new Uint8Array(500) })));
+      await store.close();
+      const file = join(dir, 'data.mdb');
+      if (damage === 'truncate') truncateSync(file, Math.floor(statSync(file).size / 3));
+      else {
+        const bytes = readFileSync(file);
+        bytes.fill(0x5a, 0x20, 0x5b); // map size, page size and the free-page database record
+        writeFileSync(file, bytes);
+      }
+      const error = await LmdbBackend.open({ path: dir }).catch((e: unknown) => e);
+      expect(error, damage).toBeInstanceOf(CorruptValueError);
+      expect((error as Error).message).toContain('damaged');
+    }
+  });
+});
+
+// Found by the linearizability test (test/reliability/linearizability.test.ts): lmdb-js kept
+// one read snapshot until its next timer tick, so a read right after another missed a commit
+// made in between by another process.
+describe('lmdb: a read sees what another process committed before it', () => {
+  it('a second read in the same tick, after another process wrote, sees the new value', async () => {
+    const dir = tempDir('lmdb-stale');
+    const store = await LmdbBackend.open({ path: dir });
+    await store.put('k', bytes('old'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(text((await store.get('k'))?.value)).toBe('old');
+    // execFileSync blocks this process: no timer runs between the two reads.
+    execFileSync(process.execPath, ['--import', 'tsx', WRITER, dir, 'k', 'new']);
+    expect(text((await store.get('k'))?.value)).toBe('new');
+    expect((await store.stat('k'))?.size).toBe(3);
+    await store.close();
   });
 });

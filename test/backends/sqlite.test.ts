@@ -76,6 +76,29 @@ describe('sqlite extras', () => {
     await store.close();
   });
 
+  // Found by the damaged-file test (test/reliability/damaged-files.test.ts): a raw SyntaxError escaped.
+  it('stored attributes that are not JSON are a CorruptValueError naming the key, on get, stat and list', async () => {
+    const path = join(tempDir('sqlite-attrs'), 'a.sqlite');
+    const store = await SqliteBackend.open({ path });
+    await store.put('victim', bytes('x'), { attrs: { a: 1 } });
+    await store.put('bystander', bytes('fine'), { attrs: { b: 2 } });
+    const raw = await openRawSqlite(path);
+    raw.prepare('UPDATE stowage SET attrs = ? WHERE key = ?').run('{"a":\u00ff', 'victim');
+    raw.close();
+    const listing = await (async () => {
+      for await (const _ of store.list()) {
+        // reading every entry's metadata is the point
+      }
+    })().catch((e: unknown) => e);
+    expect(listing).toBeInstanceOf(CorruptValueError);
+    for (const error of [await store.get('victim').catch((e) => e), await store.stat('victim').catch((e) => e)]) {
+      expect(error).toBeInstanceOf(CorruptValueError);
+      expect(error.key).toBe('victim');
+    }
+    expect((await store.get('bystander'))?.meta.attrs).toEqual({ b: 2 });
+    await store.close();
+  });
+
   it('lists by prefix with an index range scan, not a table scan', async () => {
     const path = join(tempDir('sqlite-plan'), 'p.sqlite');
     const store = await SqliteBackend.open({ path });

@@ -81,10 +81,10 @@ export function runCasSuite(name: string, open: () => Promise<Backend>, skipReas
     it('collects garbage unreachable from the roots, with a dry run first', async () => {
       const keep = await values.put({ keep: Array.from({ length: 30 }, (_, i) => `k${i}`) });
       const drop = await values.put({ drop: Array.from({ length: 30 }, (_, i) => `d${i}`) });
-      const dry = await values.gc({ roots: [keep], dryRun: true });
+      const dry = await values.gc({ roots: [keep], dryRun: true, graceMs: 0 });
       expect(dry.removed).toBeGreaterThan(0);
       expect(await values.has(drop)).toBe(true);
-      const real = await values.gc({ roots: [keep] });
+      const real = await values.gc({ roots: [keep], graceMs: 0 });
       expect(real.removed).toBe(dry.removed);
       expect(real.bytesFreed).toBeGreaterThan(0);
       expect(await values.has(drop)).toBe(false);

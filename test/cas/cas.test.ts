@@ -4,7 +4,7 @@ import { FsBackend } from '../../src/backends/fs/index.ts';
 import { MemoryBackend } from '../../src/backends/memory.ts';
 import { SqliteBackend } from '../../src/backends/sql/sqlite.ts';
 import { createMemoStore } from '../../src/entries/cas.ts';
-import { memoize, openBackend } from '../../src/index.ts';
+import { memoize, openBackend, ValueStore } from '../../src/index.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 import { runCasSuite } from './cas-suite.ts';
 
@@ -24,5 +24,55 @@ describe('void backend', () => {
     expect(runs).toBe(2);
     expect(await store.backend.get('anything')).toBeUndefined();
     expect((await store.backend.info()).entries).toBe(0);
+  });
+});
+
+// A gc racing a put in another process that reuses an existing node: the node must survive
+// until the record referring to it is written (the classic way content-addressed stores lose
+// data). Here the "other process" is a second ValueStore over the same backend.
+describe('ValueStore.gc beside a concurrent put that reuses a node', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('keeps a node a put just reused, although no root names it yet', async () => {
+    const backend = new MemoryBackend();
+    const writer = new ValueStore({ backend, gcGraceMs: 200 });
+    const collector = new ValueStore({ backend, gcGraceMs: 200 });
+    const value = { big: 'x'.repeat(1000), list: Array.from({ length: 20 }, (_, i) => `item-${i}`) };
+    const digest = await writer.put(value);
+    await sleep(300); // every node is now older than the grace
+    expect(await writer.put(value)).toBe(digest); // reused, before its record is written
+    const report = await collector.gc({ roots: [] });
+    expect(report.removed).toBe(0);
+    expect(await writer.get(digest)).toEqual(value);
+    await sleep(300);
+    expect((await collector.gc({ roots: [] })).removed).toBeGreaterThan(0); // unreferenced and old: collected
+  });
+
+  it('keeps a node rewritten between the listing and the delete (the delete is conditional on its ETag)', async () => {
+    const backend = new MemoryBackend();
+    const writer = new ValueStore({ backend, gcGraceMs: 0 });
+    const digest = await writer.put({ a: 'y'.repeat(600) });
+    let reused = false;
+    // The put lands exactly between gc's listing and its deletes.
+    const racing = new Proxy(backend, {
+      get(target, name, receiver) {
+        if (name === 'delete' && !reused) {
+          reused = true;
+          return async (...args: Parameters<MemoryBackend['delete']>) => {
+            await sleep(5); // past the (zero) grace, so the put rewrites the node it reuses
+            await new ValueStore({ backend, gcGraceMs: 0 }).put({ a: 'y'.repeat(600) });
+            return target.delete(...args);
+          };
+        }
+        const member = Reflect.get(target, name, receiver);
+        return typeof member === 'function' ? member.bind(target) : member;
+      },
+    });
+    await new ValueStore({ backend: racing, gcGraceMs: 0 }).gc({ roots: [] });
+    expect(await writer.get(digest)).toEqual({ a: 'y'.repeat(600) });
+  });
+
+  it('refuses a negative grace', () => {
+    expect(() => new ValueStore({ backend: new MemoryBackend(), gcGraceMs: -1 })).toThrow(/gcGraceMs/);
   });
 });

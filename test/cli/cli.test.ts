@@ -190,11 +190,13 @@ describe('stowage CLI', () => {
     const versioned = ['--store', url, '--json', 'calls', 'query', '--fn', 'square', '--fn-version'];
     expect(JSON.parse((await cli([...versioned, '1'])).stdout)).toHaveLength(2);
     expect(JSON.parse((await cli([...versioned, '2'])).stdout)).toHaveLength(0);
-    const dry = JSON.parse((await cli(['--store', url, '--json', 'gc', '--dry-run'])).stdout);
+    const dry = JSON.parse((await cli(['--store', url, '--json', 'gc', '--dry-run', '--grace-ms', '0'])).stdout);
     // The orphan is two nodes: the object, and its 500-byte string stored apart (above the inline threshold).
     expect(dry.removed).toBe(2);
-    expect(JSON.parse((await cli(['--store', url, '--json', 'gc'])).stdout).removed).toBe(2);
-    expect(JSON.parse((await cli(['--store', url, '--json', 'gc', '--dry-run'])).stdout).removed).toBe(0);
+    expect(JSON.parse((await cli(['--store', url, '--json', 'gc', '--grace-ms', '0'])).stdout).removed).toBe(2);
+    expect(
+      JSON.parse((await cli(['--store', url, '--json', 'gc', '--dry-run', '--grace-ms', '0'])).stdout).removed,
+    ).toBe(0);
     expect(JSON.parse((await cli(['--store', url, '--json', 'compact'])).stdout)).toMatchObject({ removed: 0 });
   });
 

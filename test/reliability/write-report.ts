@@ -1,4 +1,7 @@
 // Turns the figures recorded by `npm run test:reliability` into docs/reliability.md.
+// With STOWAGE_REPORT_MERGE=1, only the sections whose figures were recorded are replaced
+// (or added), each saying which command produced it; the other sections are kept as they
+// are, so a partial run (some files in full mode) does not discard earlier figures.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
@@ -9,18 +12,42 @@ const figures = readFileSync(file, 'utf8')
   .split('\n')
   .map((line) => JSON.parse(line) as { area: string; what: string; value: string | number; detail: string });
 const areas = [...new Set(figures.map((f) => f.area))];
-const lines = [
-  '# Reliability',
-  '',
-  `Command: \`npm run test:reliability\` · date: ${new Date().toISOString()} · machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
-  'A reduced version of the same suite runs in `npm test`. Every figure below is an outcome the suite asserted, not just observed.',
-  '',
-];
-for (const area of areas) {
-  lines.push(`## ${area}`, '', '| what | figure | detail |', '|---|---|---|');
+const merge = process.env.STOWAGE_REPORT_MERGE === '1' && existsSync('docs/reliability.md');
+const command = process.env.STOWAGE_REPORT_COMMAND ?? 'npm run test:reliability';
+const machine = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+
+function section(area: string): string[] {
+  const lines = [`## ${area}`, ''];
+  if (merge) lines.push(`Command: \`${command}\` · date: ${new Date().toISOString()} · machine: ${machine}.`, '');
+  lines.push('| what | figure | detail |', '|---|---|---|');
   for (const f of figures.filter((x) => x.area === area)) lines.push(`| ${f.what} | ${f.value} | ${f.detail} |`);
   lines.push('');
+  return lines;
+}
+
+let text: string;
+if (merge) {
+  const old = readFileSync('docs/reliability.md', 'utf8');
+  const [head, ...rest] = old.split(/^(?=## )/m);
+  const kept = rest.map((s) => ({ area: (s.split('\n')[0] as string).slice(3).trim(), text: s.trimEnd() }));
+  const out = [(head as string).trimEnd(), ''];
+  for (const s of kept) out.push(areas.includes(s.area) ? section(s.area).join('\n').trimEnd() : s.text, '');
+  for (const area of areas.filter((a) => !kept.some((s) => s.area === a)))
+    out.push(section(area).join('\n').trimEnd(), '');
+  text = out.join('\n');
+} else {
+  const lines = [
+    '# Reliability',
+    '',
+    `Command: \`npm run test:reliability\` · date: ${new Date().toISOString()} · machine: ${machine}.`,
+    'A reduced version of the same suite runs in `npm test`. Every figure below is an outcome the suite asserted, not just observed.',
+    '',
+  ];
+  for (const area of areas) lines.push(...section(area));
+  text = lines.join('\n');
 }
 mkdirSync('docs', { recursive: true });
-writeFileSync('docs/reliability.md', `${lines.join('\n')}\n`);
-process.stdout.write(`wrote docs/reliability.md (${figures.length} figures)\n`);
+writeFileSync('docs/reliability.md', `${text.trimEnd()}\n`);
+process.stdout.write(
+  `wrote docs/reliability.md (${figures.length} figures${merge ? `, ${areas.length} sections merged` : ''})\n`,
+);

@@ -20,7 +20,8 @@ export async function readHeader(file: string): Promise<DecodedHeader | undefine
     let { bytesRead } = await handle.read(buffer, 0, FIRST_READ, 0);
     if (bytesRead >= PREFIX_BYTES && buffer.subarray(0, 4).equals(MAGIC)) {
       const needed = PREFIX_BYTES + buffer.readUInt32LE(4);
-      if (needed > bytesRead) {
+      // A damaged length field can claim up to 4 GB: never read (or allocate) past the file.
+      if (needed > bytesRead && needed <= (await handle.stat()).size) {
         buffer = Buffer.alloc(needed);
         ({ bytesRead } = await handle.read(buffer, 0, needed, 0));
       }

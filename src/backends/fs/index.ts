@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, type Dirent, mkdirSync, openSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { closeSync, type Dirent, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { matchesAttrs } from '../../core/attr-filter.ts';
 import type {
@@ -18,7 +18,13 @@ import type {
   StoredValue,
 } from '../../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
-import { ConnectionError, CorruptValueError, OperationError, StoreNotFoundError } from '../../core/errors.ts';
+import {
+  CapacityError,
+  ConnectionError,
+  CorruptValueError,
+  OperationError,
+  StoreNotFoundError,
+} from '../../core/errors.ts';
 import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '../../core/keys.ts';
 import { inParallel, inParallelPerKey } from '../kit/in-parallel.ts';
 import { LockBusyError, tryLockFileSync } from '../kit/lock-file.ts';
@@ -237,7 +243,7 @@ export class FsBackend extends BaseBackend {
       let committed = false;
       try {
         try {
-          writevSync(fd, encodeEntry(path, meta, value));
+          writeWholeSync(fd, encodeEntry(path, meta, value));
         } finally {
           closeSync(fd);
         }
@@ -259,7 +265,7 @@ export class FsBackend extends BaseBackend {
       }
       return meta;
     } catch (error) {
-      throw this.wrap(error, 'put', path);
+      throw this.#diskFull(error, path) ?? this.wrap(error, 'put', path);
     } finally {
       lock.release();
     }
@@ -482,8 +488,18 @@ export class FsBackend extends BaseBackend {
           backend: this.label,
         });
       }
-      throw this.wrap(error, what, path);
+      throw this.#diskFull(error, path) ?? this.wrap(error, what, path);
     }
+  }
+
+  #diskFull(error: unknown, path: string): CapacityError | undefined {
+    const code = (error as NodeJS.ErrnoException)?.code ?? '';
+    if (!DISK_FULL.has(code)) return undefined;
+    return new CapacityError(`The disk is full (${code}); nothing was written, earlier values are intact`, {
+      key: path,
+      backend: this.label,
+      cause: error,
+    });
   }
 
   // Creates the key's parent directories, recording the real segment of any hashed name.
@@ -524,7 +540,7 @@ export class FsBackend extends BaseBackend {
     let committed = false;
     try {
       try {
-        await handle.writev(chunks);
+        await writeWhole(handle, chunks);
         if (this.#fsync) await handle.sync();
       } finally {
         await handle.close();
@@ -671,4 +687,35 @@ export async function openFromConfig(config: BackendConfig, options?: OpenOption
     },
     options,
   );
+}
+
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
+
+// writev may write less than asked (a nearly full disk, a signal) and report it only in its
+// count: the rest is written here, so a short write is never renamed into place as a value.
+// The synchronous put of small values does the same as writeWhole.
+function writeWholeSync(fd: number, chunks: Buffer[]): void {
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const written = writevSync(fd, chunks);
+  if (written === total) return;
+  const rest = Buffer.concat(chunks).subarray(written);
+  let offset = 0;
+  while (offset < rest.byteLength) {
+    const bytesWritten = writeSync(fd, rest, offset, rest.byteLength - offset);
+    if (bytesWritten === 0) throw Object.assign(new Error('no byte written'), { code: 'ENOSPC' });
+    offset += bytesWritten;
+  }
+}
+
+async function writeWhole(handle: FileHandle, chunks: Buffer[]): Promise<void> {
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const written = (await handle.writev(chunks)).bytesWritten;
+  if (written === total) return;
+  const rest = Buffer.concat(chunks).subarray(written);
+  let offset = 0;
+  while (offset < rest.byteLength) {
+    const { bytesWritten } = await handle.write(rest, offset, rest.byteLength - offset);
+    if (bytesWritten === 0) throw Object.assign(new Error('no byte written'), { code: 'ENOSPC' });
+    offset += bytesWritten;
+  }
 }

@@ -1,5 +1,6 @@
 import type { Meta } from '../../core/backend.ts';
-import type { JsonObject } from '../../core/json.ts';
+import { CorruptValueError } from '../../core/errors.ts';
+import { isPlainObject, type JsonObject } from '../../core/json.ts';
 
 /** A metadata row as drivers return it (64-bit integers may arrive as strings or bigints). */
 export interface SqlMetaRow {
@@ -11,8 +12,11 @@ export interface SqlMetaRow {
   attrs: string | JsonObject;
 }
 
-/** Converts a SQL metadata row into {@link Meta}. */
-export function sqlRowMeta(row: SqlMetaRow): Meta {
+/**
+ * Converts a SQL metadata row into {@link Meta}; attributes that are not JSON (a damaged
+ * file or a foreign write) are a {@link CorruptValueError} naming the key.
+ */
+export function sqlRowMeta(row: SqlMetaRow, key: string, backend: string): Meta {
   return {
     etag: row.etag,
     size: Number(row.size),
@@ -20,8 +24,19 @@ export function sqlRowMeta(row: SqlMetaRow): Meta {
     createdAt: Number(row.created_at),
     modifiedAt: Number(row.modified_at),
     // Most entries have no attrs: skip the parse for the common '{}'.
-    attrs: typeof row.attrs !== 'string' ? row.attrs : row.attrs === '{}' ? {} : (JSON.parse(row.attrs) as JsonObject),
+    attrs: typeof row.attrs !== 'string' ? row.attrs : row.attrs === '{}' ? {} : parseAttrs(row.attrs, key, backend),
   };
+}
+
+function parseAttrs(text: string, key: string, backend: string): JsonObject {
+  let attrs: unknown;
+  try {
+    attrs = JSON.parse(text);
+  } catch (error) {
+    throw new CorruptValueError(`Stored attributes are not JSON: ${(error as Error).message}`, { key, backend });
+  }
+  if (!isPlainObject(attrs)) throw new CorruptValueError('Stored attributes are not a JSON object', { key, backend });
+  return attrs as JsonObject;
 }
 
 /** Keeps the last entry for each key, so one multi-row upsert never touches a row twice. */

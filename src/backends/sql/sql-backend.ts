@@ -92,7 +92,7 @@ export class SqlBackend extends BaseBackend implements Backend {
   async stat(input: KeyInput): Promise<Meta | undefined> {
     const { path } = this.key(input);
     const rows = await this.#all('stat', this.#q.stat, [path], path);
-    return rows[0] ? sqlRowMeta(rows[0] as unknown as SqlMetaRow) : undefined;
+    return rows[0] ? sqlRowMeta(rows[0] as unknown as SqlMetaRow, path, this.label) : undefined;
   }
 
   /** One statement (insert, upsert, or an update guarded by the ETag), checked by its changed-row count. */
@@ -166,7 +166,8 @@ export class SqlBackend extends BaseBackend implements Backend {
   async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
     const plan = this.planList(prefixInput, options);
     for await (const row of this.#pages(plan, this.#q.metaColumns)) {
-      yield { key: splitPath(this.#d.keyOf(row.k)), meta: sqlRowMeta(row as unknown as SqlMetaRow) };
+      const path = this.#d.keyOf(row.k);
+      yield { key: splitPath(path), meta: sqlRowMeta(row as unknown as SqlMetaRow, path, this.label) };
     }
   }
 
@@ -371,7 +372,7 @@ export class SqlBackend extends BaseBackend implements Backend {
 
   #stored(row: SqlRow | undefined, path: string): StoredValue | undefined {
     if (!row) return undefined;
-    const meta = sqlRowMeta(row as unknown as SqlMetaRow);
+    const meta = sqlRowMeta(row as unknown as SqlMetaRow, path, this.label);
     const value = this.#d.valueOf(row.value);
     verifyValue(value, meta, path, this.label);
     return { value, meta };

@@ -5,6 +5,7 @@ import type { CompactReport } from '../../core/backend.ts';
 import { OperationError } from '../../core/errors.ts';
 import { EXISTING, globals, withStore } from '../command-context.ts';
 import { formatBytes, printJson } from '../output.ts';
+import { UsageError } from '../usage-error.ts';
 
 /** Registers the commands that reclaim space: `gc`, and `compact` (alias `vacuum`). */
 export function registerMaintenanceCommands(program: Command): void {
@@ -13,6 +14,7 @@ export function registerMaintenanceCommands(program: Command): void {
     .description('remove content-addressed values no call record refers to')
     .option('--dry-run', 'report without deleting')
     .option('--prefix <prefix>', 'prefix of the value and call stores', 'cas')
+    .option('--grace-ms <ms>', 'keep values written or reused this recently (a put in another process)', '60000')
     .action(collectGarbage);
 
   for (const name of ['compact', 'vacuum']) {
@@ -23,15 +25,23 @@ export function registerMaintenanceCommands(program: Command): void {
   }
 }
 
-async function collectGarbage(opts: { dryRun?: boolean; prefix: string }, command: Command) {
+async function collectGarbage(opts: { dryRun?: boolean; prefix: string; graceMs: string }, command: Command) {
   const g = globals(command);
+  const graceMs = Number(opts.graceMs);
+  if (!(Number.isFinite(graceMs) && graceMs >= 0)) {
+    throw new UsageError(`--grace-ms must be a non-negative number of milliseconds, got '${opts.graceMs}'`);
+  }
   await withStore(g.store as string, EXISTING, async (store) => {
     const roots = new Set<string>();
     for await (const call of new CallStore({ backend: store, prefix: opts.prefix }).query()) {
       if (call.result) roots.add(call.result);
       for (const d of Object.values(call.args)) roots.add(d);
     }
-    const report = await new ValueStore({ backend: store, prefix: opts.prefix }).gc({ roots, dryRun: opts.dryRun });
+    const report = await new ValueStore({ backend: store, prefix: opts.prefix }).gc({
+      roots,
+      dryRun: opts.dryRun,
+      graceMs,
+    });
     if (g.json) printJson(report);
     else
       process.stdout.write(
