@@ -1,4 +1,5 @@
-// npm run bench:streams (1 GiB per engine) or npm run bench:streams -- --quick (64 MiB).
+// npm run bench:streams (1 GiB per engine) or npm run bench:streams -- --quick (64 MiB);
+// --only=fs,sqlite picks engines, --chunk=N sets the chunk size (neither writes the report).
 // Streams one large value through putStream and back through getStream on each engine,
 // each engine in a fresh process so that its peak RSS above its own baseline is the
 // figure, next to a raw file copy of the same bytes. Prints a markdown section and writes
@@ -236,8 +237,9 @@ if (args[0] === '--child') {
   process.exit(0);
 }
 
+const tiny = args.includes('--tiny'); // 8 MiB, for test/bench-streams.test.ts: keeps the script from rotting
 const quick = args.includes('--quick');
-const total = quick ? 64 * MiB : 1024 * MiB;
+const total = tiny ? 8 * MiB : quick ? 64 * MiB : 1024 * MiB;
 const chunkArg = args.find((a) => a.startsWith('--chunk='));
 const chunk = chunkArg ? Number(chunkArg.slice('--chunk='.length)) : undefined;
 const only = args
@@ -290,4 +292,4 @@ try {
 }
 const section = markdown(rows, quick, Math.round((Date.now() - started) / 1000));
 process.stdout.write(section);
-if (!only && !chunk) writeFileSync(quick ? 'bench/streams-quick.md' : 'bench/streams.md', section);
+if (!only && !chunk && !tiny) writeFileSync(quick ? 'bench/streams-quick.md' : 'bench/streams.md', section);
