@@ -19,8 +19,8 @@ import { isPlainObject, type JsonObject } from './json.ts';
 import { type Key, type KeyInput, parseKey, parsePrefix } from './keys.ts';
 import {
   type ByteSource,
+  chunkBytesOf,
   chunksOf,
-  DEFAULT_CHUNK_BYTES,
   type PutStreamOptions,
   type StreamedValue,
   streamOfBytes,
@@ -118,8 +118,7 @@ export class ChunkedValues {
 
   /** The chunk size of this backend: stated in its capabilities, else 4 MiB or its value limit if smaller. */
   get chunkBytes(): number {
-    const { chunkBytes, maxValueBytes } = this.#backend.capabilities;
-    return chunkBytes ?? Math.min(DEFAULT_CHUNK_BYTES, maxValueBytes ?? DEFAULT_CHUNK_BYTES);
+    return chunkBytesOf(this.#backend.capabilities);
   }
 
   /** The public methods that replace the backend's own, to install on the instance. */
