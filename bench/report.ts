@@ -36,6 +36,9 @@ export function markdown(r: BenchReport): string {
   // The hand-written reading of the figures lives apart, so regenerating keeps it.
   if (existsSync('bench/analysis.md') && r.size === 'full')
     lines.push(readFileSync('bench/analysis.md', 'utf8').trim(), '');
+  // Large values are measured by their own script (bench/streams.ts, a process per engine).
+  if (existsSync('bench/streams.md') && r.size === 'full')
+    lines.push(readFileSync('bench/streams.md', 'utf8').trim(), '');
   for (const rows of groups.values()) {
     const first = rows[0] as Measurement;
     lines.push(

@@ -10,6 +10,7 @@ import {
 import { type Key, type KeyInput, parsePrefix } from '../core/keys.ts';
 import { rejectUnknownOptions } from '../core/known-options.ts';
 import { markStoreObject } from '../core/store-object.ts';
+import { chunkBytesOf } from '../core/streams.ts';
 import { containerDigest, digestOf, leafBytes, packTuple, sha256Hex, unpackTuple } from './digest.ts';
 import { DigestIndex } from './digest-prefix.ts';
 import { type Child, type Children, CONTAINER_KINDS, type ContainerTag, kindOf, type NodeKind } from './node-kinds.ts';
@@ -145,7 +146,12 @@ export class ValueStore {
       const meta = found[i];
       return meta === undefined || now - meta.modifiedAt > this.#graceMs / 2;
     });
-    await this.backend.putMany(fresh.map((d) => ({ key: this.#key(d), value: nodes.get(d) as Uint8Array })));
+    // A node past the backend's chunk size (a large typed array) is written in chunks.
+    const limit = chunkBytesOf(this.backend.capabilities);
+    const large = fresh.filter((d) => (nodes.get(d) as Uint8Array).byteLength > limit);
+    const small = fresh.filter((d) => (nodes.get(d) as Uint8Array).byteLength <= limit);
+    await this.backend.putMany(small.map((d) => ({ key: this.#key(d), value: nodes.get(d) as Uint8Array })));
+    for (const d of large) await this.backend.putStream(this.#key(d), [nodes.get(d) as Uint8Array]);
     if (options.key === undefined || options.key === digest) return digest;
     // The alias is written after the nodes it names, so it never points at nothing.
     await this.backend.put([...this.#aliasRoot, options.key], new TextEncoder().encode(digest));

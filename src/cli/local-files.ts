@@ -40,20 +40,27 @@ export async function writeLocalFile(file: string, data: Uint8Array | string): P
   }
 }
 
-/** A local file the user named, opened for streaming (errors about the file come first, typed). */
-export async function readLocalFileStream(file: string): Promise<Readable> {
-  let handle: Awaited<ReturnType<typeof open>>;
+/** A local file the user named, read as a stream; errors about the file are typed, also midway. */
+export async function readLocalFileStream(file: string): Promise<AsyncIterable<Uint8Array>> {
+  let stream: Readable;
   try {
-    handle = await open(file, 'r');
+    const handle = await open(file, 'r');
+    // Opening a folder succeeds on Linux; reading it fails. Said before anything is written.
+    if ((await handle.stat()).isDirectory()) {
+      await handle.close();
+      throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    }
+    stream = handle.createReadStream();
   } catch (error) {
     throw fileError('read', file, error);
   }
-  // Linux opens a folder for reading; only the first read would fail, mid-put.
-  if ((await handle.stat()).isDirectory()) {
-    await handle.close();
-    throw fileError('read', file, Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
-  }
-  return handle.createReadStream();
+  return (async function* () {
+    try {
+      for await (const piece of stream) yield piece as Buffer;
+    } catch (error) {
+      throw fileError('read', file, error);
+    }
+  })();
 }
 
 /** Streams `stream` into a local file the user named, or to stdout when `file` is undefined. */

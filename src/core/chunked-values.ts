@@ -19,8 +19,8 @@ import { isPlainObject, type JsonObject } from './json.ts';
 import { type Key, type KeyInput, parseKey, parsePrefix } from './keys.ts';
 import {
   type ByteSource,
+  chunkBytesOf,
   chunksOf,
-  DEFAULT_CHUNK_BYTES,
   type PutStreamOptions,
   type StreamedValue,
   streamOfBytes,
@@ -118,30 +118,24 @@ export class ChunkedValues {
 
   /** The chunk size of this backend: stated in its capabilities, else 4 MiB or its value limit if smaller. */
   get chunkBytes(): number {
-    const { chunkBytes, maxValueBytes } = this.#backend.capabilities;
-    return chunkBytes ?? Math.min(DEFAULT_CHUNK_BYTES, maxValueBytes ?? DEFAULT_CHUNK_BYTES);
+    return chunkBytesOf(this.#backend.capabilities);
   }
 
   /** The public methods that replace the backend's own, to install on the instance. */
   wrappers(): Partial<Backend> & { compact(options?: CompactOptions): Promise<CompactReport> } {
     const raw = this.#raw;
     return {
-      get: async (key) => {
-        const found = await raw.get(key);
-        return found && manifestOf(found.meta) ? this.#assemble(key, found) : found;
-      },
-      stat: async (key) => {
-        const meta = await raw.stat(key);
-        return meta && publicMeta(meta);
-      },
-      put: async (key, value, options) => {
+      // The paths every call takes stay one promise deep: a stored manifest is rare, and
+      // a store known to hold no chunks skips the read before a write.
+      get: (key) =>
+        raw.get(key).then((found) => (found && manifestOf(found.meta) ? this.#assemble(key, found) : found)),
+      stat: (key) => raw.stat(key).then((meta) => meta && publicMeta(meta)),
+      put: (key, value, options) => {
         this.#checkWrite(key, options?.attrs);
-        const previous = (await this.#mayHoldChunks()) ? await this.#manifestAt(key) : undefined;
-        const meta = await raw.put(key, value, options);
-        if (previous) await this.#reclaim(previous.set);
-        return meta;
+        if (this.#knownWithoutChunks()) return raw.put(key, value, options);
+        return this.#putReplacing(key, value, options);
       },
-      delete: (key, options) => this.#delete(key, options),
+      delete: (key, options) => (this.#knownWithoutChunks() ? raw.delete(key, options) : this.#delete(key, options)),
       list: (prefix, options) => this.#list(prefix, options),
       keys: (prefix, options) => this.#keys(prefix, options),
       getMany: async (keys) => {
@@ -154,12 +148,14 @@ export class ChunkedValues {
       },
       putMany: async (entries) => {
         for (const entry of entries) this.#checkWrite(entry.key, entry.attrs);
+        if (this.#knownWithoutChunks()) return raw.putMany(entries);
         const previous = await this.#manifestsAt(entries.map((entry) => entry.key));
         const metas = await raw.putMany(entries);
         for (const manifest of previous) await this.#reclaim(manifest.set);
         return metas;
       },
       deleteMany: async (keys) => {
+        if (this.#knownWithoutChunks()) return raw.deleteMany(keys);
         const previous = await this.#manifestsAt(keys);
         const removed = await raw.deleteMany(keys);
         for (const manifest of previous) await this.#reclaim(manifest.set);
@@ -178,20 +174,37 @@ export class ChunkedValues {
     };
   }
 
+  async #putReplacing(key: KeyInput, value: Uint8Array, options: PutOptions | undefined): Promise<Meta> {
+    const previous = (await this.#mayHoldChunks()) ? await this.#manifestAt(key) : undefined;
+    const meta = await this.#raw.put(key, value, options);
+    if (previous) await this.#reclaim(previous.set);
+    return meta;
+  }
+
+  // Synchronous, so that the common write needs no extra await.
+  #knownWithoutChunks(): boolean {
+    return this.#holdsChunks === false && Date.now() - this.#checkedAt < NO_CHUNKS_TTL_MS;
+  }
+
+  // The reserved prefix and attribute; the backend validates the rest of the key itself.
   #checkWrite(key: KeyInput, attrs: JsonObject | undefined): void {
-    const parsed = parseKey(key, this.#label);
-    if (isInternal(parsed.segments)) {
-      throw new InvalidKeyError(`Keys under '${CHUNK_NAMESPACE}' are reserved for the chunks of large values`, {
-        key: parsed.path,
-        backend: this.#label,
-      });
-    }
-    if (attrs !== undefined && isPlainObject(attrs) && Object.hasOwn(attrs, CHUNKED_ATTR)) {
+    const first = typeof key === 'string' ? key.slice(0, CHUNK_NAMESPACE.length + 1) : Array.isArray(key) ? key[0] : '';
+    const reserved = first === CHUNK_NAMESPACE || (typeof key === 'string' && first === `${CHUNK_NAMESPACE}/`);
+    if (reserved) this.#refuseReserved(key);
+    if (attrs !== undefined && attrs !== null && Object.hasOwn(attrs, CHUNKED_ATTR)) {
       throw new OperationError(`The attribute '${CHUNKED_ATTR}' is reserved for large values`, {
-        key: parsed.path,
+        key: parseKey(key, this.#label).path,
         backend: this.#label,
       });
     }
+  }
+
+  #refuseReserved(key: KeyInput): never {
+    const parsed = parseKey(key, this.#label);
+    throw new InvalidKeyError(`Keys under '${CHUNK_NAMESPACE}' are reserved for the chunks of large values`, {
+      key: parsed.path,
+      backend: this.#label,
+    });
   }
 
   // Whether any chunk set may exist, so that puts and deletes of stores without large

@@ -1,6 +1,7 @@
 import { ReadableStream } from 'node:stream/web';
-import type { Meta, PutOptions } from './backend.ts';
+import type { Backend, Capabilities, Meta, PutOptions } from './backend.ts';
 import { OperationError } from './errors.ts';
+import type { KeyInput } from './key-format.ts';
 
 /**
  * Bytes to store with {@link Backend.putStream}: a web `ReadableStream`, a Node `Readable`
@@ -38,6 +39,25 @@ export interface StreamedValue {
 
 /** The default chunk size of `putStream` where a backend states none. */
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The chunk size of a backend: `capabilities.chunkBytes`, else 4 MiB or its `maxValueBytes`
+ * if smaller. Values up to it are one entry; layers write larger ones with `putStream`.
+ */
+export function chunkBytesOf(capabilities: Capabilities): number {
+  const { chunkBytes, maxValueBytes } = capabilities;
+  return chunkBytes ?? Math.min(DEFAULT_CHUNK_BYTES, maxValueBytes ?? DEFAULT_CHUNK_BYTES);
+}
+
+/**
+ * Writes bytes already in memory: with `put` up to the backend's chunk size, with
+ * `putStream` past it, so a layer's large value is chunked (and can pass an engine's
+ * single-value limit, such as MariaDB's packet size) like a streamed one.
+ */
+export function putBytes(backend: Backend, key: KeyInput, bytes: Uint8Array, options?: PutOptions): Promise<Meta> {
+  if (bytes.byteLength <= chunkBytesOf(backend.capabilities)) return backend.put(key, bytes, options);
+  return backend.putStream(key, [bytes], options);
+}
 
 /** A stream of one value already in memory (empty values give an empty stream). */
 export function streamOfBytes(value: Uint8Array): ReadableStream<Uint8Array> {

@@ -5,6 +5,7 @@ import type { JsonValue } from '../core/json.ts';
 import { compareKeyPaths, type Key, type KeyInput, parseKey, parsePrefix } from '../core/keys.ts';
 import { openBackend } from '../core/registry.ts';
 import { markStoreObject } from '../core/store-object.ts';
+import { putBytes } from '../core/streams.ts';
 import { DELETE_CURRENT, isJoker, type Joker, KEEP_CURRENT } from './jokers.ts';
 import { checkValue, type ValueClass, type ValueSchema } from './value-check.ts';
 
@@ -152,9 +153,9 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
       return undefined;
     }
     const bytes = this.#encode(at, value);
-    if (!this.#appendOnly) return (await this.#backend.put(at.stored, bytes)).etag;
+    if (!this.#appendOnly) return (await putBytes(this.#backend, at.stored, bytes)).etag;
     try {
-      return (await this.#backend.put(at.stored, bytes, { ifAbsent: true })).etag;
+      return (await putBytes(this.#backend, at.stored, bytes, { ifAbsent: true })).etag;
     } catch (error) {
       if (error instanceof ConditionFailedError) throw this.#appendOnlyError(at, 'overwrite');
       throw error;
@@ -209,7 +210,7 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
       const current = await this.#read(at);
       if (current) return current.value;
       try {
-        await this.#backend.put(at.stored, this.#encode(at, value), { ifAbsent: true });
+        await putBytes(this.#backend, at.stored, this.#encode(at, value), { ifAbsent: true });
         return value;
       } catch (error) {
         if (!(error instanceof ConditionFailedError)) throw error;
@@ -229,7 +230,7 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
   async setIfMatch(key: KeyInput, value: T, etag: string): Promise<string> {
     const at = this.#locate(key);
     if (this.#appendOnly) throw this.#appendOnlyError(at, 'overwrite');
-    return (await this.#backend.put(at.stored, this.#encode(at, value), { ifMatch: etag })).etag;
+    return (await putBytes(this.#backend, at.stored, this.#encode(at, value), { ifMatch: etag })).etag;
   }
 
   /** Deletes only if the key's ETag is still `etag` (atomic); throws {@link ConditionFailedError} otherwise. */
@@ -243,7 +244,7 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
   async setIfAbsent(key: KeyInput, value: T): Promise<boolean> {
     const at = this.#locate(key);
     try {
-      await this.#backend.put(at.stored, this.#encode(at, value), { ifAbsent: true });
+      await putBytes(this.#backend, at.stored, this.#encode(at, value), { ifAbsent: true });
       return true;
     } catch (error) {
       if (error instanceof ConditionFailedError) return false;
@@ -275,7 +276,7 @@ export class PersiDict<T = unknown> implements AsyncDisposable {
         }
         if (this.#appendOnly && current) throw this.#appendOnlyError(at, 'overwrite');
         const bytes = this.#encode(at, next);
-        await this.#backend.put(at.stored, bytes, current ? { ifMatch: current.etag } : { ifAbsent: true });
+        await putBytes(this.#backend, at.stored, bytes, current ? { ifMatch: current.etag } : { ifAbsent: true });
         return next;
       } catch (error) {
         if (!(error instanceof ConditionFailedError) || attempt >= maxAttempts) throw error;

@@ -233,10 +233,12 @@ async function copyBatch(from: Backend, to: Backend, keys: string[]): Promise<(n
 
 async function copyOne(from: Backend, to: Backend, key: string): Promise<number | undefined | StorageError> {
   try {
-    const hit = await from.get(key);
-    if (!hit) return undefined;
-    await to.put(key, hit.value, { attrs: hit.meta.attrs });
-    return hit.value.byteLength;
+    // Streamed, so one value larger than the target takes in one entry (MariaDB's packet
+    // limit) is chunked there, and its bytes are never all in memory.
+    const found = await from.getStream(key);
+    if (!found) return undefined;
+    await to.putStream(key, found.stream, { attrs: found.meta.attrs });
+    return found.meta.size;
   } catch (error) {
     return error instanceof StorageError ? error : new StorageError(String(error), { key, cause: error });
   }

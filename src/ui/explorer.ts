@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { OperationError } from '../index.ts';
 import { checkWriteRequest, newToken, sessionCookie, type TokenSource, tokenSource } from './access.ts';
 import { type AppBundle, loadAppBundle, pageFor } from './app-bundle.ts';
@@ -78,7 +80,14 @@ function send(response: ServerResponse, reply: Reply, cacheable = false): void {
     'cache-control': cacheable ? 'private, max-age=31536000, immutable' : 'no-store',
     ...reply.headers,
   });
-  response.end(reply.body);
+  const body = reply.body;
+  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+    // Headers are gone once the first chunk is: a failure midway can only cut the
+    // connection, which the browser reports as a failed download, not a short file.
+    pipeline(Readable.fromWeb(body), response).catch(() => response.destroy());
+    return;
+  }
+  response.end(body);
 }
 
 const FORBIDDEN: Reply = {

@@ -1,11 +1,13 @@
 import type { IncomingMessage } from 'node:http';
+import type { ReadableStream } from 'node:stream/web';
 import { StorageError } from '../index.ts';
 
 /** An HTTP answer: a status, headers and a body. */
 export interface Reply {
   status: number;
   headers?: Record<string, string>;
-  body?: string | Uint8Array;
+  /** A stream is sent as it is read (a stored value of any size, chunk by chunk). */
+  body?: string | Uint8Array | ReadableStream<Uint8Array>;
 }
 
 /** A request refused before it reached a store: a status and a message for the user. */
@@ -36,14 +38,20 @@ export function json(value: unknown, status = 200): Reply {
 }
 
 /** A file download: the browser saves it under `filename` and never renders it. */
-export function download(body: string | Uint8Array, filename: string, contentType: string): Reply {
+export function download(
+  body: string | Uint8Array | ReadableStream<Uint8Array>,
+  filename: string,
+  contentType: string,
+  size?: number,
+): Reply {
   // Only characters that are safe in a quoted header value; the rest become '_'.
   const safe = filename.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120) || 'download';
-  return {
-    status: 200,
-    headers: { 'content-type': contentType, 'content-disposition': `attachment; filename="${safe}"` },
-    body,
+  const headers: Record<string, string> = {
+    'content-type': contentType,
+    'content-disposition': `attachment; filename="${safe}"`,
   };
+  if (size !== undefined) headers['content-length'] = String(size);
+  return { status: 200, headers, body };
 }
 
 const STATUS_BY_CODE: Record<string, number> = {

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { open as openLmdb } from 'lmdb';
 import { fileURLToPath } from 'node:url';
+import { open as openLmdb } from 'lmdb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeMeta } from '../../src/backends/kit/meta.ts';
 import { LmdbBackend } from '../../src/backends/lmdb.ts';

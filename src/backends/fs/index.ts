@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, type Dirent, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import {
+  closeSync,
+  type Dirent,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  writevSync,
+} from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { matchesAttrs } from '../../core/attr-filter.ts';

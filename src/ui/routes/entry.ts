@@ -53,9 +53,9 @@ export function entryRoutes(): Route[] {
       handle: async (request) => {
         const { backend } = request.store();
         const key = keyParam(request);
-        const hit = await backend.get(key);
-        if (!hit) throw new NotFoundError('No such key', { key, backend: backend.label });
-        return download(hit.value, key[key.length - 1] as string, 'application/octet-stream');
+        const found = await backend.getStream(key);
+        if (!found) throw new NotFoundError('No such key', { key, backend: backend.label });
+        return download(found.stream, key[key.length - 1] as string, 'application/octet-stream', found.meta.size);
       },
     },
     {
