@@ -170,3 +170,22 @@ describe('fs on a full disk (a 64 KB tmpfs; needs root to mount)', () => {
     await store.close();
   });
 });
+
+// Found by the damaged-file test (test/reliability/damaged-files.test.ts): a header length
+// overwritten with 0xffffffff made readHeader allocate past Buffer's limit (a raw RangeError).
+describe('fs: an entry file whose header length is damaged', () => {
+  it('stat and get report CorruptValueError naming the key', async () => {
+    const root = tempDir('fs-header-length');
+    const store = await FsBackend.open({ root });
+    await store.put('k', bytes('hello'));
+    const file = join(root, 'k~v');
+    const raw = readFileSync(file);
+    raw.writeUInt32LE(0xffffffff, 4);
+    writeFileSync(file, raw);
+    for (const error of [await store.stat('k').catch((e) => e), await store.get('k').catch((e) => e)]) {
+      expect(error).toBeInstanceOf(CorruptValueError);
+      expect(error.key).toBe('k');
+    }
+    await store.close();
+  });
+});
