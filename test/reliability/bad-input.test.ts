@@ -194,7 +194,7 @@ describe('openBackend and configFromUrl with random and mutated URLs and configs
 describe('the CLI with random arguments', () => {
   it('exits with a code and a message, never a stack trace or a signal', async () => {
     const dir = tempDir('fuzz-cli');
-    const url = `sqlite://${dir}/c.sqlite`;
+    const url = `sqlite:${dir}/c.sqlite`;
     const seeded = await runCli(['-s', url, 'put', 'a/b', '--value', 'x']);
     expect(seeded.code).toBe(0);
     const words = fc.constantFrom(
