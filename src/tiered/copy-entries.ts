@@ -2,6 +2,7 @@ import type { Backend, Meta } from '../core/backend.ts';
 import { OperationError, StorageError } from '../core/errors.ts';
 import { sameJson } from '../core/json.ts';
 import { compareKeyPaths, type KeyInput, parseKey } from '../core/keys.ts';
+import { chunkBytesOf } from '../core/streams.ts';
 
 /** Options of {@link copyEntries}. */
 export interface CopyEntriesOptions {
@@ -233,11 +234,19 @@ async function copyBatch(from: Backend, to: Backend, keys: string[]): Promise<(n
 
 async function copyOne(from: Backend, to: Backend, key: string): Promise<number | undefined | StorageError> {
   try {
-    // Streamed, so one value larger than the target takes in one entry (MariaDB's packet
-    // limit) is chunked there, and its bytes are never all in memory.
+    // A value past the target's chunk size is streamed, so one larger than the target takes
+    // in one entry (MariaDB's packet limit) is chunked there and never all in memory.
     const found = await from.getStream(key);
     if (!found) return undefined;
-    await to.putStream(key, found.stream, { attrs: found.meta.attrs });
+    if (found.meta.size > chunkBytesOf(to.capabilities)) {
+      await to.putStream(key, found.stream, { attrs: found.meta.attrs });
+    } else {
+      const parts: Uint8Array[] = [];
+      for await (const part of found.stream) parts.push(part);
+      await to.put(key, parts.length === 1 ? (parts[0] as Uint8Array) : new Uint8Array(Buffer.concat(parts)), {
+        attrs: found.meta.attrs,
+      });
+    }
     return found.meta.size;
   } catch (error) {
     return error instanceof StorageError ? error : new StorageError(String(error), { key, cause: error });

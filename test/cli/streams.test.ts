@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openBackend } from '../../src/index.ts';
 import { runCli } from '../helpers/cli.ts';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 
-const dir = await mkdtemp(join(tmpdir(), 'stowage-cli-streams-'));
-afterAll(() => rm(dir, { recursive: true, force: true }));
+const dir = tempDir('stowage-cli-streams');
+afterAll(removeTempDirs);
 
 // Past the default 4 MiB chunk, so the value goes through chunks and a manifest.
 function payload(size: number): Buffer {
@@ -19,7 +19,7 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe('CLI streams large values', () => {
   it('put KEY - stores stdin as chunks; get KEY prints it and get -o writes it', async () => {
-    const url = `sqlite://${join(dir, 'big.sqlite')}`;
+    const url = `sqlite:${join(dir, 'big.sqlite')}`;
     const value = payload(9 * 1024 * 1024 + 3);
     const put = await runCli(['--store', url, 'put', 'traces/run-1', '-'], { input: value });
     expect(put.stderr).toBe('');
@@ -53,7 +53,7 @@ describe('CLI streams large values', () => {
   });
 
   it('refuses an empty stdin without --allow-empty, writing nothing', async () => {
-    const url = `sqlite://${join(dir, 'empty.sqlite')}`;
+    const url = `sqlite:${join(dir, 'empty.sqlite')}`;
     const run = await runCli(['--store', url, 'put', 'k', '-']);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/stdin was empty/);
