@@ -14,6 +14,7 @@ import type {
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
 import { CapacityError, OperationError, StoreNotFoundError } from '../core/errors.ts';
 import { compareKeyPaths, isUnder, type KeyInput } from '../core/keys.ts';
+import { type ByteSource, bytesOf, type PutStreamOptions } from '../core/streams.ts';
 import { ByteBoundedMap, EVICTION_POLICIES, type EvictionPolicy } from './kit/byte-bounded-map.ts';
 import { makeMeta } from './kit/meta.ts';
 import { listSorted } from './kit/sorted-keys.ts';
@@ -97,6 +98,28 @@ export class MemoryBackend extends BaseBackend {
     this.#name = options.name;
     this.label = options.name ? `memory://${options.name}` : 'memory://';
     this.#state = options.name ? sharedState(options.name, options) : new MemoryState(options.maxBytes, options.policy);
+  }
+
+  /**
+   * Streams a value in, as every backend does. A store bounded by `maxBytes` keeps each
+   * streamed value as one entry, whatever `chunkBytes` says (it is still checked): eviction
+   * removes single entries and must never leave part of a value behind.
+   */
+  override async putStream(key: KeyInput, source: ByteSource, options: PutStreamOptions = {}): Promise<Meta> {
+    const limit = this.#state.entries.maxBytes;
+    if (limit === undefined) return super.putStream(key, source, options);
+    const { path } = this.key(key);
+    const { chunkBytes, ...putOptions } = options;
+    if (chunkBytes !== undefined && !(Number.isInteger(chunkBytes) && chunkBytes >= 1)) {
+      throw new OperationError(`chunkBytes must be a whole number of at least 1, got ${String(chunkBytes)}`, {
+        key: path,
+        backend: this.label,
+      });
+    }
+    options.signal?.throwIfAborted();
+    const value = await bytesOf(source, limit, { key: path, backend: this.label });
+    options.signal?.throwIfAborted();
+    return this.put(key, value, putOptions);
   }
 
   async get(input: KeyInput): Promise<StoredValue | undefined> {

@@ -1,6 +1,6 @@
 import { ReadableStream } from 'node:stream/web';
 import type { Backend, Capabilities, Meta, PutOptions } from './backend.ts';
-import { OperationError } from './errors.ts';
+import { CapacityError, OperationError } from './errors.ts';
 import type { KeyInput } from './key-format.ts';
 
 /**
@@ -107,6 +107,34 @@ function piecesOf(source: ByteSource, context: { key: string; backend: string })
     };
   }
   throw new OperationError('putStream needs a ReadableStream, a Node Readable or an iterable of Uint8Array', context);
+}
+
+/**
+ * Reads all of `source` into one `Uint8Array`, refusing it with `CapacityError` once it
+ * passes `limit` bytes (for stores that keep values whole).
+ */
+export async function bytesOf(
+  source: ByteSource,
+  limit: number,
+  context: { key: string; backend: string },
+): Promise<Uint8Array> {
+  const pieces: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of chunksOf(source, 1024 * 1024, context)) {
+    total += chunk.byteLength;
+    if (total > limit) {
+      throw new CapacityError(`The streamed value passes the store's limit of ${limit} bytes`, context);
+    }
+    pieces.push(chunk);
+  }
+  if (pieces.length === 1) return pieces[0] as Uint8Array;
+  const whole = new Uint8Array(total);
+  let offset = 0;
+  for (const piece of pieces) {
+    whole.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return whole;
 }
 
 /**

@@ -14,6 +14,7 @@ runConformanceSuite({
   name: 'memory (bounded, lru)',
   open: async () => new MemoryBackend({ maxBytes: 64 * 1024 * 1024 }),
   missing: () => ({ type: 'memory' }),
+  streamsStayWhole: 'a bounded memory store evicts whole entries',
 });
 
 describe('memory extras', () => {
@@ -57,5 +58,32 @@ describe('memory extras', () => {
     await expect(openBackend('memory://bound-test?maxBytes=2000')).rejects.toThrow(/maxBytes=1000.*maxBytes=2000/);
     await expect(openBackend('memory://bound-test?policy=lru')).rejects.toBeInstanceOf(OperationError);
     await expect(openBackend('memory://bound-test')).resolves.toBeDefined();
+  });
+});
+
+// A bounded store evicts single entries: a streamed value kept as chunks could lose some of
+// them and then read as corrupt, so it is kept whole and evicted whole.
+describe('memory: streamed values in a store bounded by maxBytes', () => {
+  it('keeps a streamed value as one entry, evicts it whole, and refuses what cannot fit', async () => {
+    const store = new MemoryBackend({ maxBytes: 10_000, policy: 'fifo' });
+    const pieces = Array.from({ length: 6 }, (_, i) => new Uint8Array(1000).fill(i + 1));
+    const meta = await store.putStream('big/a', pieces, { attrs: { kind: 'trace' } });
+    expect(meta.size).toBe(6000);
+    const whole = await store.get('big/a');
+    expect(whole?.value).toEqual(new Uint8Array(6000).map((_, i) => Math.floor(i / 1000) + 1));
+    expect(whole?.meta.attrs).toEqual({ kind: 'trace' });
+    expect(await store.getRange('big/a', 999, 2)).toEqual(new Uint8Array([1, 2]));
+
+    await store.put('big/b', new Uint8Array(6000));
+    expect(await store.get('big/a')).toBeUndefined();
+    expect(await store.getStream('big/a')).toBeUndefined();
+    const keys: string[] = [];
+    for await (const key of store.keys(undefined, { recursive: true })) keys.push(key.join('/'));
+    expect(keys).toEqual(['big/b']);
+
+    await expect(store.putStream('big/c', [new Uint8Array(6000), new Uint8Array(6000)])).rejects.toThrow(CapacityError);
+    await expect(store.putStream('big/c', [new Uint8Array(10)], { chunkBytes: 0 })).rejects.toThrow(/chunkBytes/);
+    expect(await store.stat('big/c')).toBeUndefined();
+    expect(await store.get('big/b')).toBeDefined();
   });
 });
