@@ -269,13 +269,7 @@ export class S3Backend extends BaseBackend {
 
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
     const paths = entries.map((e) => this.checkPut(e.key, e.value, { attrs: e.attrs }).path);
-    const indexed = entries.map((e, i) => ({ e, path: paths[i] as string }));
-    return inParallelPerKey(
-      indexed,
-      (x) => x.path,
-      PARALLEL,
-      ({ e }) => this.put(e.key, e.value, { attrs: e.attrs }),
-    );
+    return inParallelPerKey(entries, paths, PARALLEL, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
   }
 
   override async deleteMany(keys: readonly KeyInput[]): Promise<number> {

@@ -2,7 +2,7 @@ import { decodeValue, encodeValue, msgpackCodec } from '../core/codecs/index.ts'
 import { CorruptValueError, OperationError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { type Key, segmentProblem } from '../core/keys.ts';
-import { type Column, ResultSet } from './result-set.ts';
+import { type Column, ResultSet, TYPED_COLUMNS, type TypedColumnClass } from './result-set.ts';
 
 /*
  * The `columns` format: a set is a small manifest entry plus, per column, chunks of rows
@@ -16,15 +16,6 @@ import { type Column, ResultSet } from './result-set.ts';
 
 /** Bytes a chunk of a column holds at most by default (rows are never split). */
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
-
-const TYPED: Record<string, new (buffer: ArrayBuffer) => Exclude<Column, unknown[]>> = {
-  Float64Array,
-  Float32Array,
-  Int32Array,
-  Uint32Array,
-  Int16Array,
-  Uint8Array,
-};
 
 interface ManifestColumn {
   name: string;
@@ -66,7 +57,7 @@ function kindOf(column: Column): string {
 
 function bytesPerRow(kind: string): number {
   if (kind === 'number') return 8;
-  const Typed = TYPED[kind];
+  const Typed = TYPED_COLUMNS[kind];
   return Typed ? (Typed as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT : 64;
 }
 
@@ -185,7 +176,7 @@ function rowRange(rows: readonly [number, number] | undefined, n: number): [numb
 
 function decodeChunk(bytes: Uint8Array, kind: string, context: { key: string; backend: string }): Column {
   if (kind === 'string') return decodeValue(msgpackCodec, bytes, context) as string[];
-  const Typed = kind === 'number' ? Float64Array : TYPED[kind];
+  const Typed = kind === 'number' ? Float64Array : TYPED_COLUMNS[kind];
   if (!Typed) throw new CorruptValueError(`Unknown column kind '${kind}'`, context);
   const size = (Typed as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
   if (bytes.byteLength % size !== 0)
@@ -198,7 +189,8 @@ function decodeChunk(bytes: Uint8Array, kind: string, context: { key: string; ba
 function concat(parts: Column[], kind: string): Column {
   if (parts.length === 1) return parts[0] as Column;
   if (kind === 'string' || kind === 'number') return (parts as unknown[][]).flat() as Column;
-  const Typed = TYPED[kind] as unknown as { new (length: number): Exclude<Column, unknown[]> };
+  // decodeChunk refused unknown kinds before the parts got here.
+  const Typed = TYPED_COLUMNS[kind] as TypedColumnClass;
   const out = new Typed(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts as Exclude<Column, unknown[]>[]) {

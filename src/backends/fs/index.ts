@@ -329,13 +329,7 @@ export class FsBackend extends BaseBackend {
   // Each key has its own lock, so distinct keys are written in parallel (libuv's pool does the I/O).
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
     const paths = entries.map((e) => this.checkPut(e.key, e.value, { attrs: e.attrs }).path);
-    const indexed = entries.map((e, i) => ({ e, path: paths[i] as string }));
-    return inParallelPerKey(
-      indexed,
-      (x) => x.path,
-      PARALLEL_WRITES,
-      ({ e }) => this.put(e.key, e.value, { attrs: e.attrs }),
-    );
+    return inParallelPerKey(entries, paths, PARALLEL_WRITES, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
   }
 
   override async deleteMany(keys: readonly KeyInput[]): Promise<number> {

@@ -13,19 +13,19 @@ export async function inParallel<T, R>(items: readonly T[], limit: number, fn: (
 }
 
 /**
- * Like {@link inParallel}, but items with the same `keyOf` run one after the other in
- * their given order (distinct keys still run in parallel): a batch that names a key twice
- * ends with its last entry, as a loop of single calls would.
+ * Like {@link inParallel}, but items with the same key (`keys[i]` for `items[i]`) run one
+ * after the other in their given order (distinct keys still run in parallel): a batch that
+ * names a key twice ends with its last entry, as a loop of single calls would.
  */
 export async function inParallelPerKey<T, R>(
   items: readonly T[],
-  keyOf: (item: T) => string,
+  keys: readonly string[],
   limit: number,
   fn: (item: T) => Promise<R>,
 ): Promise<R[]> {
   const groups = new Map<string, number[]>();
-  items.forEach((item, i) => {
-    const key = keyOf(item);
+  items.forEach((_, i) => {
+    const key = keys[i] as string;
     const group = groups.get(key);
     if (group) group.push(i);
     else groups.set(key, [i]);
