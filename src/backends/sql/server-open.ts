@@ -43,8 +43,8 @@ export async function openServerStore<P, C>(
   options: SqlServerOptions,
   openOptions: OpenOptions,
 ): Promise<SqlBackendSetup> {
-  const { options: full, password, label, address } = serverTarget(engine.type, options, engine.defaultPort);
-  const target = { options: full, password, label, address };
+  const target = serverTarget(engine.type, options, engine.defaultPort);
+  const { options: full, password, label, address } = target;
   const pool = await engine.createPool(target, poolLimits(engine.type, full));
   const dialect = engine.dialect([password], address);
   const runner = echoingRunner(poolRunner(engine.driverPool(pool)), full.echo, label);
