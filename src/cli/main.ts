@@ -97,12 +97,23 @@ function report(error: unknown): void {
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
 }
 
+// A reader that closes the pipe early (`stowage ls | head`) has all it wanted: stop quietly,
+// as Unix tools do, instead of reporting a failed write.
+function isClosedPipe(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+}
+process.stdout.on('error', (error) => {
+  if (isClosedPipe(error)) process.exit(EXIT_CODES.ok);
+  throw error;
+});
+
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_CODES.ok;
   } catch (error) {
     if (error instanceof CommanderError && error.exitCode === 0) return EXIT_CODES.ok;
+    if (isClosedPipe(error)) return EXIT_CODES.ok;
     report(error);
     return exitCodeOf(error);
   }

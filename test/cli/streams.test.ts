@@ -63,3 +63,25 @@ describe('CLI streams large values', () => {
     expect(got.raw.length).toBe(0);
   });
 });
+
+describe('CLI output into a pipe closed early', () => {
+  it('stops quietly with exit code 0 when the reader goes away (`stowage get KEY | head -c 1`)', async () => {
+    const url = `sqlite:${join(dir, 'pipe.sqlite')}`;
+    expect((await runCli(['--store', url, 'put', 'big', '-'], { input: payload(6 * 1024 * 1024) })).code).toBe(0);
+    const { spawn } = await import('node:child_process');
+    const { CLI_BIN } = await import('../helpers/cli.ts');
+    const child = spawn(process.execPath, [CLI_BIN, '--store', url, 'get', 'big'], {
+      env: { ...process.env, STOWAGE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    // Like `head -c 1`: read the first bytes, then close the pipe.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
