@@ -5,7 +5,7 @@ import { openBackend, StorageError } from '../../src/index.ts';
 
 const [configJson, keysJson] = process.argv.slice(2);
 const keys = JSON.parse(keysJson as string) as string[];
-const report = { opened: false, whole: 0, wrong: 0, typed: [] as string[], raw: [] as string[] };
+const report = { opened: false, whole: 0, wrong: 0, misplaced: 0, typed: [] as string[], raw: [] as string[] };
 const note = (error: unknown) => {
   if (error instanceof StorageError) report.typed.push(error.code);
   else report.raw.push(`${(error as Error)?.name}: ${(error as Error)?.message}`);
@@ -18,7 +18,10 @@ try {
       const hit = await store.get(key);
       if (hit === undefined) continue;
       // Every value was written as its own key's text: anything else came back wrong.
-      if (new TextDecoder().decode(hit.value) === `value of ${key} `.repeat(20)) report.whole++;
+      const text = new TextDecoder().decode(hit.value);
+      if (text === `value of ${key} `.repeat(20)) report.whole++;
+      // Another key's whole value under this key: the key bytes were damaged, not the value.
+      else if (keys.some((other) => text === `value of ${other} `.repeat(20))) report.misplaced++;
       else report.wrong++;
     } catch (error) {
       note(error);
