@@ -3,14 +3,12 @@ import { ReadableStream } from 'node:stream/web';
 import { crc32 } from 'node:zlib';
 import type {
   Backend,
-  BackendInfo,
   CompactOptions,
   CompactReport,
   DeleteOptions,
   ListedEntry,
   ListOptions,
   Meta,
-  PutManyEntry,
   PutOptions,
   StoredValue,
 } from './backend.ts';
@@ -54,20 +52,21 @@ interface Manifest {
 }
 
 /** The backend's own methods, below the chunked-value layer. */
-export interface RawMethods {
-  get(key: KeyInput): Promise<StoredValue | undefined>;
-  stat(key: KeyInput): Promise<Meta | undefined>;
-  put(key: KeyInput, value: Uint8Array, options?: PutOptions): Promise<Meta>;
-  delete(key: KeyInput, options?: DeleteOptions): Promise<boolean>;
-  list(prefix?: KeyInput, options?: ListOptions): AsyncIterable<ListedEntry>;
-  keys(prefix?: KeyInput, options?: ListOptions): AsyncIterable<Key>;
-  getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]>;
-  putMany(entries: readonly PutManyEntry[]): Promise<Meta[]>;
-  deleteMany(keys: readonly KeyInput[]): Promise<number>;
-  clear(prefix?: KeyInput): Promise<number>;
-  info(): Promise<BackendInfo>;
-  compact?(options?: { minAgeMs?: number }): Promise<CompactReport>;
-}
+export type RawMethods = Pick<
+  Backend,
+  | 'get'
+  | 'stat'
+  | 'put'
+  | 'delete'
+  | 'list'
+  | 'keys'
+  | 'getMany'
+  | 'putMany'
+  | 'deleteMany'
+  | 'clear'
+  | 'info'
+  | 'compact'
+>;
 
 function manifestOf(meta: Meta): Manifest | undefined {
   const mark = meta.attrs[CHUNKED_ATTR];
