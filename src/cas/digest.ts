@@ -53,7 +53,7 @@ export function leafDigest(value: unknown): string {
     const known = leafCache.get(value);
     if (known !== undefined) return known;
   }
-  const digest = sha256Hex(leafBytes(value));
+  const digest = sha256OfPieces(leafPieces(value));
   if (cache) {
     if (leafCache.size >= LEAF_CACHE_LIMIT) leafCache.clear();
     leafCache.set(value, digest);
@@ -75,6 +75,53 @@ export function unpackTuple(bytes: Uint8Array): unknown {
 export function leafBytes(value: unknown): Uint8Array {
   if (typeof value === 'function' || typeof value === 'symbol') throw new TypeError(`${typeof value} cannot be stored`);
   return packr.pack(['L', value]);
+}
+
+// A typed array from this size on is hashed and stored where it lies instead of being
+// packed: packing copies it into a new message (for 100 MB, as long as hashing it takes).
+const IN_PLACE_MIN_BYTES = 64 * 1024;
+
+// msgpackr's type byte per typed-array class, learnt from how it packs an empty one, so
+// the header below stays whatever msgpackr writes (null: msgpackr packs it some other way).
+const typedArrayTypes = new Map<unknown, number | null>();
+const TypedArray = Object.getPrototypeOf(Int8Array) as unknown;
+
+function typeByteOf(view: ArrayBufferView): number | null {
+  const Class = view.constructor as new (length: number) => ArrayBufferView;
+  let type = typedArrayTypes.get(Class);
+  if (type === undefined) {
+    // Only the standard classes (Buffer and other subclasses pack differently).
+    const probe = Object.getPrototypeOf(Class) === TypedArray ? leafBytes(new Class(0)) : undefined;
+    // ['L', empty] is 92 a1 4c, then ext 8 (c7), length 1, 't' (0x74) and the type byte.
+    const standard = probe?.byteLength === 7 && probe[3] === 0xc7 && probe[4] === 1 && probe[5] === 0x74;
+    type = standard ? (probe[6] as number) : null;
+    typedArrayTypes.set(Class, type);
+  }
+  return type;
+}
+
+/**
+ * The bytes of a leaf in pieces, the same bytes as {@link leafBytes}: a large typed array is
+ * a header (what msgpackr writes before the array: an ext 32 record of type 't') and the
+ * array's own memory, not copied.
+ */
+export function leafPieces(value: unknown): Uint8Array[] {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView || value.byteLength < IN_PLACE_MIN_BYTES) {
+    return [leafBytes(value)];
+  }
+  const type = typeByteOf(value);
+  if (type === null) return [leafBytes(value)];
+  const header = new Uint8Array([0x92, 0xa1, 0x4c, 0xc9, 0, 0, 0, 0, 0x74, type]);
+  new DataView(header.buffer).setUint32(4, value.byteLength + 1); // the type byte counts
+  return [header, new Uint8Array(value.buffer, value.byteOffset, value.byteLength)];
+}
+
+/** sha256 as lower-case hex of bytes given in pieces. */
+export function sha256OfPieces(pieces: readonly Uint8Array[]): string {
+  if (pieces.length === 1) return sha256Hex(pieces[0] as Uint8Array);
+  const hash = crypto.createHash('sha256');
+  for (const piece of pieces) hash.update(piece);
+  return hash.digest('hex');
 }
 
 /** The digest of a container given its parts (each kind's `parts` in node-kinds.ts). */

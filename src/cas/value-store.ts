@@ -11,7 +11,7 @@ import { type Key, type KeyInput, parsePrefix } from '../core/keys.ts';
 import { rejectUnknownOptions } from '../core/known-options.ts';
 import { markStoreObject } from '../core/store-object.ts';
 import { chunkBytesOf } from '../core/streams.ts';
-import { containerDigest, digestOf, leafBytes, packTuple, sha256Hex, unpackTuple } from './digest.ts';
+import { containerDigest, digestOf, leafPieces, packTuple, sha256Hex, sha256OfPieces, unpackTuple } from './digest.ts';
 import { DigestIndex } from './digest-prefix.ts';
 import { type Child, type Children, CONTAINER_KINDS, type ContainerTag, kindOf, type NodeKind } from './node-kinds.ts';
 
@@ -125,7 +125,7 @@ export class ValueStore {
         backend: this.backend.label,
       });
     }
-    const nodes = new Map<string, Uint8Array>();
+    const nodes = new Map<string, Uint8Array[]>();
     let digest: string;
     try {
       digest = this.#build(value, nodes, true).digest;
@@ -148,10 +148,11 @@ export class ValueStore {
     });
     // A node past the backend's chunk size (a large typed array) is written in chunks.
     const limit = chunkBytesOf(this.backend.capabilities);
-    const large = fresh.filter((d) => (nodes.get(d) as Uint8Array).byteLength > limit);
-    const small = fresh.filter((d) => (nodes.get(d) as Uint8Array).byteLength <= limit);
-    await this.backend.putMany(small.map((d) => ({ key: this.#key(d), value: nodes.get(d) as Uint8Array })));
-    for (const d of large) await this.backend.putStream(this.#key(d), [nodes.get(d) as Uint8Array]);
+    const sizeOf = (d: string) => byteLengthOf(nodes.get(d) as Uint8Array[]);
+    const large = fresh.filter((d) => sizeOf(d) > limit);
+    const small = fresh.filter((d) => sizeOf(d) <= limit);
+    await this.backend.putMany(small.map((d) => ({ key: this.#key(d), value: joined(nodes.get(d) as Uint8Array[]) })));
+    for (const d of large) await this.backend.putStream(this.#key(d), nodes.get(d) as Uint8Array[]);
     if (options.key === undefined || options.key === digest) return digest;
     // The alias is written after the nodes it names, so it never points at nothing.
     await this.backend.put([...this.#aliasRoot, options.key], new TextEncoder().encode(digest));
@@ -338,17 +339,18 @@ export class ValueStore {
     return alias ? new TextDecoder().decode(alias.value) : undefined;
   }
 
-  #build(value: unknown, nodes: Map<string, Uint8Array>, root: boolean): { digest: string; child: Child } {
+  #build(value: unknown, nodes: Map<string, Uint8Array[]>, root: boolean): { digest: string; child: Child } {
     const tag = kindOf(value);
     if (tag === 'L' || (!this.#destructure && !root)) {
       if (tag !== 'L') {
         const digest = digestOf(value);
         return { digest, child: ['i', value] };
       }
-      const bytes = leafBytes(value);
-      const digest = sha256Hex(bytes);
-      if (!root && bytes.byteLength < this.#threshold) return { digest, child: ['i', value] };
-      nodes.set(digest, bytes);
+      // A large typed array is hashed and written from its own memory (see leafPieces).
+      const pieces = leafPieces(value);
+      const digest = sha256OfPieces(pieces);
+      if (!root && byteLengthOf(pieces) < this.#threshold) return { digest, child: ['i', value] };
+      nodes.set(digest, pieces);
       return { digest, child: ['d', digest] };
     }
     const kind = CONTAINER_KINDS[tag];
@@ -360,7 +362,7 @@ export class ValueStore {
     const bytes = packTuple([tag, kind.store(labels, children, digests)]);
     // A container is inlined only when all its children are: an inline copy of a stored child would duplicate it.
     if (!root && !children.some(isRef) && bytes.byteLength < this.#threshold) return { digest, child: ['i', value] };
-    nodes.set(digest, bytes);
+    nodes.set(digest, [bytes]);
     return { digest, child: ['d', digest] };
   }
 
@@ -415,6 +417,16 @@ export class ValueStore {
     }
     if (batch.length) yield* await flush();
   }
+}
+
+function byteLengthOf(pieces: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const piece of pieces) total += piece.byteLength;
+  return total;
+}
+
+function joined(pieces: readonly Uint8Array[]): Uint8Array {
+  return pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces);
 }
 
 function isRef(child: Child): child is ['d', string] {

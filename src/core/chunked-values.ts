@@ -12,6 +12,7 @@ import type {
   PutOptions,
   StoredValue,
 } from './backend.ts';
+import { crc32Combine } from './crc32-combine.ts';
 import { CapacityError, ConditionFailedError, CorruptValueError, InvalidKeyError, OperationError } from './errors.ts';
 import { isPlainObject, type JsonObject } from './json.ts';
 import { type Key, type KeyInput, parseKey, parsePrefix } from './keys.ts';
@@ -370,10 +371,10 @@ export class ChunkedValues {
       const crcs: number[] = [];
       const writeChunk = async (chunk: Uint8Array) => {
         options.signal?.throwIfAborted();
-        const crc = crc32(chunk);
-        await this.#raw.put(chunkKey(set as string, sizes.chunks), chunk);
-        crcs.push(crc);
-        sizes.checksum = crc32(chunk, sizes.checksum);
+        // The backend computed the chunk's CRC-32 for its meta (the contract's checksum).
+        const { checksum } = await this.#raw.put(chunkKey(set as string, sizes.chunks), chunk);
+        crcs.push(checksum);
+        sizes.checksum = crc32Combine(sizes.checksum, checksum, chunk.byteLength);
         sizes.size += chunk.byteLength;
         sizes.chunks++;
       };

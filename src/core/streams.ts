@@ -150,7 +150,8 @@ export async function* chunksOf(
   const pieces = piecesOf(source, context);
   let finished = false;
   try {
-    let chunk = new Uint8Array(chunkBytes);
+    // Allocated when bytes are first copied into it: whole chunks of large pieces never are.
+    let chunk: Uint8Array | undefined;
     let filled = 0;
     for (;;) {
       const step = await pieces.next();
@@ -166,19 +167,27 @@ export async function* chunksOf(
         );
       }
       let at = 0;
+      // Whole chunks of a large piece are passed on as views, not copied: each chunk is
+      // written before the caller's putStream resolves, so the bytes cannot change under it.
       while (at < piece.byteLength) {
+        if (filled === 0 && piece.byteLength - at >= chunkBytes) {
+          yield piece.subarray(at, at + chunkBytes);
+          at += chunkBytes;
+          continue;
+        }
         const take = Math.min(chunkBytes - filled, piece.byteLength - at);
+        chunk ??= new Uint8Array(chunkBytes);
         chunk.set(piece.subarray(at, at + take), filled);
         filled += take;
         at += take;
         if (filled === chunkBytes) {
           yield chunk;
-          chunk = new Uint8Array(chunkBytes);
+          chunk = undefined;
           filled = 0;
         }
       }
     }
-    if (filled > 0) yield chunk.subarray(0, filled);
+    if (chunk && filled > 0) yield chunk.subarray(0, filled);
   } finally {
     if (!finished) await pieces.return?.();
   }

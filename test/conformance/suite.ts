@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, it as vitestIt } from 'vitest';
 import { compareKeyPaths } from '../../src/core/keys.ts';
 import {
@@ -137,6 +138,8 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         const after = Date.now();
         expect(meta.etag).toMatch(/\S/);
         expect(meta.size).toBe(5);
+        // The contract's checksum is the CRC-32 of the bytes (large values rely on it).
+        expect(meta.checksum).toBe(crc32(bytes('hello')));
         expect(meta.createdAt).toBeGreaterThanOrEqual(before - 1);
         expect(meta.createdAt).toBeLessThanOrEqual(after + 1);
         expect(meta.modifiedAt).toBe(meta.createdAt);
