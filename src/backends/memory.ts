@@ -16,6 +16,7 @@ import { CapacityError, OperationError, StoreNotFoundError } from '../core/error
 import { compareKeyPaths, isUnder, type KeyInput } from '../core/keys.ts';
 import { type ByteSource, bytesOf, type PutStreamOptions } from '../core/streams.ts';
 import { ByteBoundedMap, EVICTION_POLICIES, type EvictionPolicy } from './kit/byte-bounded-map.ts';
+import { copyOut } from './kit/copy-out.ts';
 import { makeMeta } from './kit/meta.ts';
 import { listSorted } from './kit/sorted-keys.ts';
 import { intParam, parseLocalUrl } from './kit/store-url.ts';
@@ -127,7 +128,7 @@ export class MemoryBackend extends BaseBackend {
     const entry = this.#state.entries.get(path);
     // No checksum check here: the bytes never leave this process's heap and are copied
     // in and out, so nothing can change them after put computed their checksum.
-    return entry ? { value: new Uint8Array(entry.value), meta: entry.meta } : undefined;
+    return entry ? { value: copyOut(entry.value), meta: entry.meta } : undefined;
   }
 
   override async getMany(inputs: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {

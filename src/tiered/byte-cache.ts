@@ -1,4 +1,5 @@
 import { ByteBoundedMap, type EvictionPolicy } from '../backends/kit/byte-bounded-map.ts';
+import { copyOut } from '../backends/kit/copy-out.ts';
 import type { StoredValue } from '../core/backend.ts';
 import { compareKeyPaths, isUnder } from '../core/keys.ts';
 
@@ -61,7 +62,7 @@ export class ByteCache {
       return undefined;
     }
     this.hits++;
-    return { value: new Uint8Array(entry.value), meta: entry.meta };
+    return { value: copyOut(entry.value), meta: entry.meta };
   }
 
   /** True when `path` is cached (without counting a hit or refreshing its place). */
