@@ -20,7 +20,11 @@ export interface Meta {
 
 /** A value with its metadata, as returned by `get`. */
 export interface StoredValue {
-  /** The stored bytes, as a plain `Uint8Array`. */
+  /**
+   * The stored bytes, as a plain `Uint8Array`, the caller's to keep and change. Its
+   * `buffer` may also hold other values' bytes (small copies share one allocation, as
+   * Node's `Buffer` pool does): view its own bytes through `byteOffset` and `byteLength`.
+   */
   readonly value: Uint8Array;
   /** The entry's metadata. */
   readonly meta: Meta;
