@@ -76,6 +76,35 @@ describe('sqlite extras', () => {
     await store.close();
   });
 
+  // Found by the damaged-file test: a damaged index led get('a') to b's intact row, whose
+  // CRC-32 (of the value only) passed. The ETag now names the key it was written under.
+  it("refuses another key's row found under a key, as a damaged index would return it", async () => {
+    const path = join(tempDir('sqlite-moved'), 'm.sqlite');
+    const store = await SqliteBackend.open({ path });
+    await store.put('a', bytes('value of a'));
+    await store.put('b', bytes('value of b'));
+    await store.put('legacy', bytes('old row'));
+    const raw = await openRawSqlite(path);
+    raw.prepare('DELETE FROM stowage WHERE key = ?').run('a');
+    raw.prepare('UPDATE stowage SET key = ? WHERE key = ?').run('a', 'b');
+    // A row written before ETags named their key still reads.
+    raw.prepare('UPDATE stowage SET etag = ? WHERE key = ?').run('x1y2z3.4', 'legacy');
+    raw.close();
+    const errors = [
+      await store.get('a').catch((e) => e),
+      await store.stat('a').catch((e) => e),
+      await store.getMany(['a']).catch((e) => e),
+    ];
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(CorruptValueError);
+      expect(error.key).toBe('a');
+    }
+    expect(text((await store.get('legacy'))?.value)).toBe('old row');
+    await store.put('legacy', bytes('rewritten'), { ifMatch: 'x1y2z3.4' });
+    expect(text((await store.get('legacy'))?.value)).toBe('rewritten');
+    await store.close();
+  });
+
   // Found by the damaged-file test (test/reliability/damaged-files.test.ts): a raw SyntaxError escaped.
   it('stored attributes that are not JSON are a CorruptValueError naming the key, on get, stat and list', async () => {
     const path = join(tempDir('sqlite-attrs'), 'a.sqlite');

@@ -33,6 +33,32 @@ export function makeMeta(value: Uint8Array, attrs: JsonObject | undefined, previ
   };
 }
 
+// ETags of engines whose lookups go through an index kept apart from the entries (SQL)
+// also carry the CRC-32 of the key they were written under: a row's checksum covers its
+// value only, so a damaged index that leads a lookup to another key's row would otherwise
+// return that row's whole value under the wrong key.
+const keyTagOf = (path: string): string => crc32(path).toString(36);
+
+/** {@link makeMeta} with an ETag that names `path`, for {@link checkEtagKey} on reads. */
+export function makeKeyBoundMeta(path: string, value: Uint8Array, attrs: JsonObject | undefined): Meta {
+  return { ...makeMeta(value, attrs), etag: `${newEtag()}.${keyTagOf(path)}` };
+}
+
+/**
+ * Throws {@link CorruptValueError} when an entry read under `path` was written under
+ * another key. ETags written before they named their key (one '.') are taken as they are.
+ */
+export function checkEtagKey(etag: string, path: string, backend: string): void {
+  const last = etag.lastIndexOf('.');
+  if (last === etag.indexOf('.')) return;
+  if (etag.slice(last + 1) !== keyTagOf(path)) {
+    throw new CorruptValueError('The stored entry was written under another key (a damaged index?)', {
+      key: path,
+      backend,
+    });
+  }
+}
+
 /** Throws {@link CorruptValueError} unless `value` matches the size and checksum in `meta`. */
 export function verifyValue(value: Uint8Array, meta: Meta, key: string, backend: string): void {
   if (value.byteLength !== meta.size || checksumOf(value) !== meta.checksum) {

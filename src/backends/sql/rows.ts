@@ -1,6 +1,7 @@
 import type { Meta } from '../../core/backend.ts';
 import { CorruptValueError } from '../../core/errors.ts';
 import { isPlainObject, type JsonObject } from '../../core/json.ts';
+import { checkEtagKey } from '../kit/meta.ts';
 
 /** A metadata row as drivers return it (64-bit integers may arrive as strings or bigints). */
 export interface SqlMetaRow {
@@ -14,9 +15,11 @@ export interface SqlMetaRow {
 
 /**
  * Converts a SQL metadata row into {@link Meta}; attributes that are not JSON (a damaged
- * file or a foreign write) are a {@link CorruptValueError} naming the key.
+ * file or a foreign write) and a row written under another key (its ETag says which) are
+ * a {@link CorruptValueError} naming the key.
  */
 export function sqlRowMeta(row: SqlMetaRow, key: string, backend: string): Meta {
+  checkEtagKey(row.etag, key, backend);
   return {
     etag: row.etag,
     size: Number(row.size),

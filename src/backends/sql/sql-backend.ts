@@ -16,7 +16,7 @@ import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.t
 import { StorageError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { compareKeyPaths, type Key, type KeyInput, prefixRange, splitPath } from '../../core/keys.ts';
-import { makeMeta, verifyValue } from '../kit/meta.ts';
+import { makeKeyBoundMeta, verifyValue } from '../kit/meta.ts';
 import type { SqlDialect, SqlRow, SqlRunner } from './dialect.ts';
 import { chunkRows, lastPerKey, type SqlMetaRow, sqlRowMeta } from './rows.ts';
 import { type SqlStatements, sqlStatements } from './statements.ts';
@@ -98,7 +98,7 @@ export class SqlBackend extends BaseBackend implements Backend {
   /** One statement (insert, upsert, or an update guarded by the ETag), checked by its changed-row count. */
   async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
     const { path } = this.checkPut(input, value, options);
-    const meta = makeMeta(value, copyAttrs(options.attrs));
+    const meta = makeKeyBoundMeta(path, value, copyAttrs(options.attrs));
     try {
       const createdAt = await this.#write(this.#r, path, value, meta, options);
       return createdAt === meta.createdAt ? meta : { ...meta, createdAt };
@@ -242,11 +242,10 @@ export class SqlBackend extends BaseBackend implements Backend {
 
   /** Writes the whole batch in one transaction: all entries or none. */
   override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
-    const prepared: PreparedRow[] = entries.map((e) => ({
-      path: this.checkPut(e.key, e.value, { attrs: e.attrs }).path,
-      value: e.value,
-      meta: makeMeta(e.value, copyAttrs(e.attrs)),
-    }));
+    const prepared: PreparedRow[] = entries.map((e) => {
+      const { path } = this.checkPut(e.key, e.value, { attrs: e.attrs });
+      return { path, value: e.value, meta: makeKeyBoundMeta(path, e.value, copyAttrs(e.attrs)) };
+    });
     if (prepared.length === 0) return [];
     const created = new Map<string, number>();
     try {
