@@ -36,7 +36,8 @@ export function markdown(r: BenchReport): string {
   // The hand-written reading of the figures lives apart, so regenerating keeps it.
   if (existsSync('bench/analysis.md') && r.size === 'full')
     lines.push(readFileSync('bench/analysis.md', 'utf8').trim(), '');
-  // Large values are measured by their own script (bench/streams.ts, a process per engine).
+  // Large values are measured by their own script (bench/streams.ts, a process per engine),
+  // which `npm run bench` runs as its last group.
   if (existsSync('bench/streams.md') && r.size === 'full')
     lines.push(readFileSync('bench/streams.md', 'utf8').trim(), '');
   for (const rows of groups.values()) {

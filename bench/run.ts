@@ -1,9 +1,12 @@
 // npm run bench (full), npm run bench:quick (small sizes). Writes docs/benchmarks.md and
 // bench/results.json (full) or bench/results-quick.json (quick); --out DIR redirects both.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Measurement, Size } from './harness.ts';
 import { type BenchReport, markdown } from './report.ts';
 import * as scenarios from './scenarios.ts';
@@ -14,7 +17,7 @@ const size: Size = args.includes('--tiny') ? 'tiny' : args.includes('--quick') ?
 const outIndex = args.indexOf('--out');
 const outDir = outIndex >= 0 ? (args[outIndex + 1] as string) : undefined;
 // --only NAME runs one group of scenarios (engines, large, scale, memoize, cas, tiered,
-// contention) for a quick look; its report is written to bench/results-only.json.
+// contention, streams) for a quick look; its report is written to bench/results-only.json.
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? (args[onlyIndex + 1] as string) : undefined;
 const runs = (group: string) => only === undefined || only === group;
@@ -35,6 +38,17 @@ function up(port: number): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
+}
+
+// Values larger than memory: bench/streams.ts measures each engine in a process of its
+// own (its peak RSS above its own baseline is the figure), so it runs as a child; it
+// writes bench/streams.md (1 GiB a value in a full run), which the report includes.
+async function largerThanMemory(): Promise<void> {
+  const flags = size === 'tiny' ? ['--tiny'] : size === 'quick' ? ['--quick'] : [];
+  const script = fileURLToPath(new URL('./streams.ts', import.meta.url));
+  const proc = spawn(process.execPath, [...process.execArgv, script, ...flags], { stdio: 'inherit' });
+  const [code] = await once(proc, 'exit');
+  if (code !== 0) throw new Error(`bench/streams.ts exited with ${code}`);
 }
 
 const servers = { postgres: await up(5432), mysql: await up(3306), redis: await up(6379) };
@@ -87,6 +101,7 @@ try {
   if (runs('cas')) log(await scenarios.casPut(size));
   if (runs('tiered')) log(await scenarios.tieredHit(size));
   if (runs('contention')) log(await scenarios.contention(size, engineNames));
+  if (runs('streams')) await largerThanMemory();
 } finally {
   removeScratch();
 }
