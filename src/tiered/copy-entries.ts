@@ -82,6 +82,9 @@ export function sameEntry(a: Meta, b: Meta): boolean {
 }
 
 const DEFAULT_BATCH = 200;
+// A batch holds its values in memory at once: it is flushed at this many bytes, and values
+// past a chunk of either store go one at a time as streams (see copyMoves).
+const BATCH_BYTES = 32 * 1024 * 1024;
 
 /** One key as each side holds it. */
 interface Pair {
@@ -146,13 +149,7 @@ export async function copyEntries(
   const flush = async (moves: Move[], from: Backend, to: Backend) => {
     const batch = moves.splice(0);
     if (batch.length === 0) return;
-    const outcomes = options.dryRun
-      ? batch.map((m) => m.size)
-      : await copyBatch(
-          from,
-          to,
-          batch.map((m) => m.key),
-        );
+    const outcomes = options.dryRun ? batch.map((m) => m.size) : await copyMoves(from, to, batch);
     for (const [i, move] of batch.entries()) {
       const outcome = outcomes[i];
       if (move.conflict) report.conflicts++;
@@ -190,7 +187,7 @@ export async function copyEntries(
     const queue = way === 'forward' ? forward : back;
     const conflict = pair.source !== undefined && pair.target !== undefined && !sameEntry(pair.source, pair.target);
     queue.push({ key: pair.key, size: winner.size, conflict });
-    if (queue.length < batchSize) continue;
+    if (queue.length < batchSize && queue.reduce((sum, m) => sum + m.size, 0) < BATCH_BYTES) continue;
     if (way === 'forward') await flush(forward, source, target);
     else await flush(back, target, source);
   }
@@ -213,10 +210,29 @@ function wayOf(pair: Pair, options: CopyEntriesOptions): 'forward' | 'back' | 'e
 }
 
 /**
+ * Copies the moves of one batch, in their order of outcomes: values up to a chunk of both
+ * stores in one `getMany` / `putMany`, larger ones one by one as streams, so a copy of
+ * values larger than memory stays in flat memory.
+ */
+async function copyMoves(from: Backend, to: Backend, moves: Move[]): Promise<(number | undefined | StorageError)[]> {
+  const streamAbove = Math.min(chunkBytesOf(from.capabilities), chunkBytesOf(to.capabilities));
+  const small = moves.filter((m) => m.size <= streamAbove);
+  const batched = await copyBatch(
+    from,
+    to,
+    small.map((m) => m.key),
+  );
+  const outcomes = new Map(small.map((m, i) => [m.key, batched[i]]));
+  for (const move of moves) if (move.size > streamAbove) outcomes.set(move.key, await copyOne(from, to, move.key));
+  return moves.map((m) => outcomes.get(m.key));
+}
+
+/**
  * Copies one batch; for each key: the bytes written, `undefined` when `from` no longer
  * holds it, or the error that kept it from being copied.
  */
 async function copyBatch(from: Backend, to: Backend, keys: string[]): Promise<(number | undefined | StorageError)[]> {
+  if (keys.length === 0) return [];
   try {
     const hits = await from.getMany(keys);
     const entries = hits.flatMap((hit, i) =>

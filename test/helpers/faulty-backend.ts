@@ -18,6 +18,8 @@ const OPERATIONS = new Set([
   'deleteMany',
   'clear',
   'info',
+  'putStream',
+  'getStream',
 ]);
 
 // A key renders as 'a/b/c'; a batch (getMany, putMany entries) as 'a/b,c/d'.

@@ -42,6 +42,23 @@ describe('copyEntries', () => {
     expect(log.filter((c) => c.operation !== 'list')).toEqual([]);
   });
 
+  it('streams values larger than a chunk one at a time, and batches the rest', async () => {
+    const source = await filled(3);
+    const big = new Uint8Array(9 * 1024 * 1024 + 3).map((_, i) => (i * 7) & 0xff);
+    await source.putStream('k/big', [big], { attrs: { kind: 'trace' } });
+    const log: CallLog = [];
+    const target = faulty(new MemoryBackend(), () => undefined, log);
+    const report = await copyEntries(source, target);
+    expect(report).toMatchObject({ copied: 4, errors: 0 });
+    expect(report.bytes).toBe(big.byteLength + 6);
+    const batched = log.filter((c) => c.operation === 'putMany').flatMap((c) => c.key.split(','));
+    expect(batched).toEqual(['k/000', 'k/001', 'k/002']);
+    expect(log.filter((c) => c.operation === 'putStream').map((c) => c.key)).toEqual(['k/big']);
+    const copied = await target.get('k/big');
+    expect(Buffer.from(copied?.value ?? []).equals(big)).toBe(true);
+    expect(copied?.meta.attrs).toEqual({ kind: 'trace' });
+  });
+
   it('copies nothing in a dry run, but counts what it would copy', async () => {
     const source = await filled(5);
     const target = new MemoryBackend();

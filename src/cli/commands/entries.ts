@@ -1,7 +1,9 @@
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { decodeValue, encodeValue, getCodec } from '../../core/codecs/index.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
+import { byteProgress, countedPieces, countedStream } from '../byte-progress.ts';
 import { CREATE, EXISTING, globals, withStore } from '../command-context.ts';
 import { readLocalFile, readLocalFileStream, writeLocalFile, writeLocalStream } from '../local-files.ts';
 import { attrsOption, codecOption } from '../option-values.ts';
@@ -103,7 +105,14 @@ async function getValue(key: string, opts: { codec?: string; out?: string }, com
       // Raw bytes stream chunk by chunk, so a value of any size prints in flat memory.
       const found = await store.getStream(key);
       if (!found) throw new NotFoundError('No such key', { key, backend: store.label });
-      await writeLocalStream(opts.out, found.stream);
+      // A bar on stderr, unless the value itself goes to the terminal.
+      const bar =
+        g.json || (opts.out === undefined && process.stdout.isTTY) ? undefined : byteProgress('get', found.meta.size);
+      try {
+        await writeLocalStream(opts.out, bar ? countedStream(found.stream, bar) : found.stream);
+      } finally {
+        bar?.stop();
+      }
       return;
     }
     const hit = await store.get(key);
@@ -158,12 +167,22 @@ async function putValue(key: string, file: string | undefined, opts: PutOptions,
 async function streamValue(key: string, file: string, opts: PutOptions, command: Command) {
   const g = globals(command);
   const source = file === '-' ? await stdinSource(opts) : await readLocalFileStream(file);
+  const total =
+    file === '-'
+      ? undefined
+      : await stat(file).then(
+          (s) => s.size,
+          () => undefined,
+        );
   await withStore(g.store as string, CREATE, async (store) => {
-    const meta = await store.putStream(key, source, {
-      ifMatch: opts.ifMatch,
-      ifAbsent: opts.ifAbsent,
-      attrs: opts.attrs,
-    });
+    const bar = g.json ? undefined : byteProgress('put', total);
+    const meta = await store
+      .putStream(key, bar ? countedPieces(source, bar) : source, {
+        ifMatch: opts.ifMatch,
+        ifAbsent: opts.ifAbsent,
+        attrs: opts.attrs,
+      })
+      .finally(() => bar?.stop());
     if (g.json) printJson({ key, ...meta });
     else process.stdout.write(`${key}  ${formatBytes(meta.size)}  etag ${meta.etag}\n`);
   });
