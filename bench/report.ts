@@ -36,10 +36,11 @@ export function markdown(r: BenchReport): string {
   // The hand-written reading of the figures lives apart, so regenerating keeps it.
   if (existsSync('bench/analysis.md') && r.size === 'full')
     lines.push(readFileSync('bench/analysis.md', 'utf8').trim(), '');
-  // Large values are measured by their own script (bench/streams.ts, a process per engine),
-  // which `npm run bench` runs as its last group.
+  // Large values and large sets are measured by their own scripts (bench/streams.ts,
+  // bench/sliced-sets.ts: a process per engine), which `npm run bench` runs last.
   if (existsSync('bench/streams.md') && r.size === 'full')
     lines.push(readFileSync('bench/streams.md', 'utf8').trim(), '');
+  if (existsSync('bench/sets.md') && r.size === 'full') lines.push(readFileSync('bench/sets.md', 'utf8').trim(), '');
   for (const rows of groups.values()) {
     const first = rows[0] as Measurement;
     lines.push(

@@ -17,7 +17,7 @@ const size: Size = args.includes('--tiny') ? 'tiny' : args.includes('--quick') ?
 const outIndex = args.indexOf('--out');
 const outDir = outIndex >= 0 ? (args[outIndex + 1] as string) : undefined;
 // --only NAME runs one group of scenarios (engines, large, scale, memoize, cas, tiered,
-// contention, streams) for a quick look; its report is written to bench/results-only.json.
+// contention, streams, sets) for a quick look; its report is written to bench/results-only.json.
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? (args[onlyIndex + 1] as string) : undefined;
 const runs = (group: string) => only === undefined || only === group;
@@ -40,15 +40,16 @@ function up(port: number): Promise<boolean> {
   });
 }
 
-// Values larger than memory: bench/streams.ts measures each engine in a process of its
-// own (its peak RSS above its own baseline is the figure), so it runs as a child; it
-// writes bench/streams.md (1 GiB a value in a full run), which the report includes.
-async function largerThanMemory(): Promise<void> {
+// Scenarios whose figure is a peak RSS measure each engine in a process of its own, so
+// they run as child scripts: bench/streams.ts (a 1 GiB value through putStream/getStream)
+// and bench/sliced-sets.ts (a 10M x 10 result set saved and sliced). They write
+// bench/streams.md and bench/sets.md, which the report includes.
+async function memoryScenario(file: string): Promise<void> {
   const flags = size === 'tiny' ? ['--tiny'] : size === 'quick' ? ['--quick'] : [];
-  const script = fileURLToPath(new URL('./streams.ts', import.meta.url));
+  const script = fileURLToPath(new URL(file, import.meta.url));
   const proc = spawn(process.execPath, [...process.execArgv, script, ...flags], { stdio: 'inherit' });
   const [code] = await once(proc, 'exit');
-  if (code !== 0) throw new Error(`bench/streams.ts exited with ${code}`);
+  if (code !== 0) throw new Error(`bench/${file} exited with ${code}`);
 }
 
 const servers = { postgres: await up(5432), mysql: await up(3306), redis: await up(6379) };
@@ -101,7 +102,8 @@ try {
   if (runs('cas')) log(await scenarios.casPut(size));
   if (runs('tiered')) log(await scenarios.tieredHit(size));
   if (runs('contention')) log(await scenarios.contention(size, engineNames));
-  if (runs('streams')) await largerThanMemory();
+  if (runs('streams')) await memoryScenario('./streams.ts');
+  if (runs('sets')) await memoryScenario('./sliced-sets.ts');
 } finally {
   removeScratch();
 }

@@ -12,6 +12,10 @@ function terminal(): { stream: PassThrough & { isTTY: boolean; columns: number }
   return { stream, text: () => out };
 }
 
+async function* piecesOf(pieces: Uint8Array[]): AsyncIterable<Uint8Array> {
+  yield* pieces;
+}
+
 async function drain(pieces: AsyncIterable<Uint8Array>): Promise<number> {
   let n = 0;
   for await (const p of pieces) n += p.byteLength;
@@ -23,7 +27,7 @@ describe('byte progress (stowage put FILE, put -, get)', () => {
     const tty = terminal();
     const bar = byteProgress('put', 3 * 2048, tty.stream);
     const pieces = [new Uint8Array(2048), new Uint8Array(2048), new Uint8Array(2048)];
-    expect(await drain(countedPieces(pieces, bar))).toBe(6144);
+    expect(await drain(countedPieces(piecesOf(pieces), bar))).toBe(6144);
     bar.stop();
     expect(tty.text()).toContain('put');
     expect(tty.text()).toContain('of 6.0 KB');
@@ -52,7 +56,7 @@ describe('byte progress (stowage put FILE, put -, get)', () => {
       written += d.toString();
     });
     const bar = byteProgress('put', 10, out);
-    expect(await drain(countedPieces([new Uint8Array(10)], bar))).toBe(10);
+    expect(await drain(countedPieces(piecesOf([new Uint8Array(10)]), bar))).toBe(10);
     bar.stop();
     expect(written).toBe('');
   });
