@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 
+const STUCK_MS = 300_000;
+
 /** Spawns a worker under tsx; what it printed, once it has ended. */
 function runWorker(
   worker: string,
@@ -19,9 +21,18 @@ function runWorker(
       stderr += d;
     });
     child.stdout.once('data', () => onReady(() => child.kill('SIGKILL')));
+    // A worker that never gets going is not left behind when the test gives up on it.
+    const stuck = setTimeout(() => {
+      stderr += `\nno end after ${STUCK_MS} ms: killed`;
+      child.kill('SIGKILL');
+      reject(new Error(`worker ${worker} stuck: ${stderr}`));
+    }, STUCK_MS);
     child.on('error', reject);
     // 'close', not 'exit': every line the worker wrote before it died has been read.
-    child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal }));
+    child.on('close', (code, signal) => {
+      clearTimeout(stuck);
+      resolve({ stdout, stderr, code, signal });
+    });
   });
 }
 
