@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BackendConfig, openBackend } from '../../src/index.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 import { checkValue } from './crash-values.ts';
 import { recordFigure, size } from './figures.ts';
+import { runAndKill } from './kill-at-random.ts';
 
 afterAll(removeTempDirs);
 
@@ -12,26 +12,6 @@ const KILLS = size(100, 5);
 const VALUE = 200_000;
 const CHUNK = 32 * 1024; // about 7 chunks a value, so most kills land between chunk writes
 const WORKER = fileURLToPath(new URL('./crash-stream-worker.ts', import.meta.url));
-
-function runAndKill(config: BackendConfig, start: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', WORKER, JSON.stringify(config), String(start), String(VALUE), String(CHUNK)],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let err = '';
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.stdout.once('data', () => {
-      setTimeout(() => child.kill('SIGKILL'), 20 + Math.random() * 230);
-    });
-    child.on('exit', (_code, signal) =>
-      signal === 'SIGKILL' ? resolve() : reject(new Error(`worker ended without being killed: ${err}`)),
-    );
-  });
-}
 
 const stores: Record<string, () => BackendConfig> = {
   fs: () => ({ type: 'fs', root: tempDir('crash-stream-fs') }),
@@ -46,7 +26,7 @@ describe('crash safety: SIGKILL during putStream', () => {
       const lastSeen = new Map<string, number>();
       let checked = 0;
       for (let round = 0; round < KILLS; round++) {
-        await runAndKill(config, round * 1_000_000);
+        await runAndKill(WORKER, [JSON.stringify(config), String(round * 1_000_000), String(VALUE), String(CHUNK)]);
         const store = await openBackend(config);
         try {
           for (let k = 0; k < 3; k++) {

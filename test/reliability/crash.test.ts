@@ -1,39 +1,16 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BackendConfig, openBackend } from '../../src/index.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 import { checkValue, makeValue } from './crash-values.ts';
 import { recordFigure, size } from './figures.ts';
+import { runAndKill } from './kill-at-random.ts';
 
 afterAll(removeTempDirs);
 
 const KILLS = size(200, 6);
 const LARGE = size(1024 * 1024, 128 * 1024);
 const WORKER = fileURLToPath(new URL('./crash-worker.ts', import.meta.url));
-
-function runAndKill(config: BackendConfig, start: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', WORKER, JSON.stringify(config), String(start), String(LARGE)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let err = '';
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.stdout.once('data', () => {
-      // Killed somewhere between 20 and 250 ms into its writing loop.
-      setTimeout(() => child.kill('SIGKILL'), 20 + Math.random() * 230);
-    });
-    child.on('exit', (_code, signal) =>
-      signal === 'SIGKILL' ? resolve() : reject(new Error(`worker ended without being killed: ${err}`)),
-    );
-  });
-}
 
 // HDF5 promises that overwrites survive a kill, not key creation (see the README), so its
 // keys exist before the first kill.
@@ -59,7 +36,7 @@ describe('crash safety: SIGKILL during writes', () => {
       const lastSeen = new Map<string, number>();
       let checked = 0;
       for (let round = 0; round < KILLS; round++) {
-        await runAndKill(config, round * 1_000_000);
+        await runAndKill(WORKER, [JSON.stringify(config), String(round * 1_000_000), String(LARGE)]);
         const store = await openBackend(config);
         for (let k = 0; k < 6; k++) {
           const hit = await store.get(`k${k}`);

@@ -16,9 +16,21 @@ const merge = process.env.STOWAGE_REPORT_MERGE === '1' && existsSync('docs/relia
 const command = process.env.STOWAGE_REPORT_COMMAND ?? 'npm run test:reliability';
 const machine = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 
+// What a section's figures assert, when its table alone does not say it: written under the heading.
+const NOTES: Record<string, string> = {
+  'Crash safety in the layers (SIGKILL)':
+    'Point 4 of issue 21 (`test/reliability/crash-layers.test.ts`): worker processes run one layer operation in a loop and are killed with SIGKILL at random moments; the store is then opened and checked. ' +
+    '`ResultStore.save`: every result loads as one whole save (id, set names, every point and the metadata of one generation), never older than one seen before. ' +
+    '`PersiDict.update`: three processes increment their own field of one shared value; each field holds every acknowledged increment, and at most the one the kill interrupted besides. ' +
+    '`memoize`: three processes call the same function on the same arguments (lease 1 s); a call is computed more than once only after a kill cut a computation of it short, once per such kill. ' +
+    '`ValueStore.gc`: two processes put values (named by a key of their own or by a call record) drawn from a drifting pool, dropping old names so nodes turn to garbage and are reused, while a third collects with the roots `stowage gc` uses, over and over; every value whose put and naming finished reads back whole. ' +
+    'Tiered writes: every acknowledged write is on the primary, both tiers hold whole values, the secondary is never ahead, and `sync` makes them equal.',
+};
+
 function section(area: string): string[] {
   const lines = [`## ${area}`, ''];
   if (merge) lines.push(`Command: \`${command}\` · date: ${new Date().toISOString()} · machine: ${machine}.`, '');
+  if (NOTES[area]) lines.push(NOTES[area], '');
   lines.push('| what | figure | detail |', '|---|---|---|');
   for (const f of figures.filter((x) => x.area === area)) lines.push(`| ${f.what} | ${f.value} | ${f.detail} |`);
   lines.push('');
