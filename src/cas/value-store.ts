@@ -266,12 +266,21 @@ export class ValueStore {
    * (`gcGraceMs`, overridable per call with `graceMs`); with `dryRun` only reports. Safe
    * beside concurrent `put`s in other processes: a node a `put` reused is young, and each
    * removal is conditional on the ETag the listing saw.
+   *
+   * Pass roots that take time to find (a query of call records) as an async iterable:
+   * they are read after the grace clock starts, so a record saved while they are read
+   * names nodes that are either among the roots or younger than the grace.
    */
-  async gc(options: { roots: Iterable<string>; dryRun?: boolean; graceMs?: number }): Promise<GcReport> {
+  async gc(options: {
+    roots: Iterable<string> | AsyncIterable<string>;
+    dryRun?: boolean;
+    graceMs?: number;
+  }): Promise<GcReport> {
     const graceMs = options.graceMs ?? this.#graceMs;
     const started = Date.now();
     const live = new Set<string>();
-    const stack = [...options.roots];
+    const stack: string[] = [];
+    for await (const root of options.roots) stack.push(root);
     // What a key given to `put` names is a root too.
     for await (const key of this.#aliases.list()) {
       const target = await this.#target(key);

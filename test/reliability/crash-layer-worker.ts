@@ -96,11 +96,13 @@ async function collect(graceMs: number): Promise<never> {
   const values = new ValueStore({ backend, gcGraceMs: graceMs });
   const calls = new CallStore({ backend });
   for (;;) {
-    const roots = new Set<string>();
-    for await (const call of calls.query()) {
-      if (call.result) roots.add(call.result);
-      for (const d of Object.values(call.args)) roots.add(d);
-    }
+    // As `stowage gc` passes them: read after gc's grace clock starts.
+    const roots = (async function* () {
+      for await (const call of calls.query()) {
+        if (call.result) yield call.result;
+        yield* Object.values(call.args);
+      }
+    })();
     const report = await values.gc({ roots });
     say(`gc ${report.removed}`);
   }

@@ -32,11 +32,15 @@ async function collectGarbage(opts: { dryRun?: boolean; prefix: string; graceMs:
     throw new UsageError(`--grace-ms must be a non-negative number of milliseconds, got '${opts.graceMs}'`);
   }
   await withStore(g.store as string, EXISTING, async (store) => {
-    const roots = new Set<string>();
-    for await (const call of new CallStore({ backend: store, prefix: opts.prefix }).query()) {
-      if (call.result) roots.add(call.result);
-      for (const d of Object.values(call.args)) roots.add(d);
-    }
+    // Read by gc after its grace clock starts: a record saved during a long query is either
+    // read or names nodes young enough to be kept.
+    const calls = new CallStore({ backend: store, prefix: opts.prefix });
+    const roots = (async function* () {
+      for await (const call of calls.query()) {
+        if (call.result) yield call.result;
+        yield* Object.values(call.args);
+      }
+    })();
     const report = await new ValueStore({ backend: store, prefix: opts.prefix }).gc({
       roots,
       dryRun: opts.dryRun,
