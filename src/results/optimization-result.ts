@@ -165,6 +165,14 @@ export class OptimizationResult {
 
   /** A plain JSON form. */
   toJSON(): OptimizationResultJSON {
+    return { ...this.fieldsJSON(), sets: this.listSets().map((name) => this.getSet(name).toJSON()) };
+  }
+
+  /**
+   * {@link toJSON} without the sets, and without the cost of converting them: a set of
+   * millions of points is gigabytes as JSON.
+   */
+  fieldsJSON(): Omit<OptimizationResultJSON, 'sets'> {
     return {
       id: this.id,
       problem: this.problem,
@@ -172,7 +180,6 @@ export class OptimizationResult {
       objectives: this.objectives,
       constraints: this.constraints,
       metadata: this.metadata,
-      sets: this.listSets().map((name) => this.getSet(name).toJSON()),
     };
   }
 

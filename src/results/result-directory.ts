@@ -38,7 +38,7 @@ export async function writeResultDirectory(
   format: 'csv' | 'json',
 ): Promise<void> {
   await mkdir(join(dir, 'sets'), { recursive: true });
-  const { sets: _sets, ...rest } = result.toJSON();
+  const rest = result.fieldsJSON();
   const sets: ExportedSet[] = [];
   for (const name of result.listSets()) {
     const set = result.getSet(name);

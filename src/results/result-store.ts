@@ -598,8 +598,7 @@ export class ResultStore implements AsyncDisposable {
   }
 
   #header(result: OptimizationResult, version: string): Header {
-    const { sets: _sets, ...rest } = result.toJSON();
-    return { ...rest, version, sets: result.listSets() };
+    return { ...result.fieldsJSON(), version, sets: result.listSets() };
   }
 
   #encodeHeader(header: Header, k: Key): Uint8Array {
