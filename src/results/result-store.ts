@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EvictionPolicy } from '../backends/kit/byte-bounded-map.ts';
-import type { Backend, BackendInfo, Meta, StoredValue } from '../core/backend.ts';
+import type { Backend, BackendInfo, CompactOptions, Meta, StoredValue } from '../core/backend.ts';
+import { DEFAULT_ORPHAN_AGE_MS } from '../core/chunked-values.ts';
 import { decodeValue, encodeValue, msgpackCodec } from '../core/codecs/index.ts';
 import { ConditionFailedError, NotFoundError, OperationError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
@@ -497,21 +498,37 @@ export class ResultStore implements AsyncDisposable {
     return { results, sets, sizeBytes, backend: await this.backend.info() };
   }
 
-  /** Removes set entries no result refers to, then runs the backend's compaction (fs) or vacuum (SQL) if it has one. */
-  async compact(): Promise<ResultCompactReport> {
+  /**
+   * Removes set entries no result refers to, then runs the backend's compaction (fs) or
+   * vacuum (SQL) if it has one. A save writes its sets before its header, so sets younger
+   * than `minAgeMs` (default one hour) are spared: they may belong to a save in progress,
+   * in this process or another.
+   */
+  async compact(options: CompactOptions = {}): Promise<ResultCompactReport> {
+    rejectUnknownOptions(options, ['minAgeMs'], 'ResultStore.compact', { backend: this.backend.label });
+    const minAgeMs = options.minAgeMs ?? DEFAULT_ORPHAN_AGE_MS;
+    if (!(minAgeMs >= 0)) {
+      throw new OperationError(`minAgeMs must be a non-negative number, got ${String(minAgeMs)}`, {
+        backend: this.backend.label,
+      });
+    }
+    const started = Date.now();
     const live = new Map<string, string>();
     for await (const { key, meta } of this.backend.list([...this.#root, 'r'])) {
       live.set(key.slice(this.#root.length + 1).join('/'), this.#headerAttrs(meta).version);
     }
     const orphans: Key[] = [];
-    for await (const { key } of this.backend.list([...this.#root, 's'])) {
+    for await (const { key, meta } of this.backend.list([...this.#root, 's'])) {
       const length = Number(key[this.#root.length + 1]);
       const start = this.#root.length + 2;
       const resultKey = key.slice(start, start + length).join('/');
-      if (live.get(resultKey) !== key[start + length]) orphans.push(key);
+      const young = started - meta.modifiedAt < minAgeMs;
+      if (!young && live.get(resultKey) !== key[start + length]) orphans.push(key);
     }
     await this.backend.deleteMany(orphans);
-    const backend = this.backend.compact ? await this.backend.compact() : undefined;
+    // The backend's own leftovers keep its own default age unless one was given.
+    const backendOptions = options.minAgeMs === undefined ? undefined : { minAgeMs };
+    const backend = this.backend.compact ? await this.backend.compact(backendOptions) : undefined;
     return { orphanSets: orphans.length, backend };
   }
 
