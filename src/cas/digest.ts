@@ -81,39 +81,81 @@ export function leafBytes(value: unknown): Uint8Array {
 // packed: packing copies it into a new message (for 100 MB, as long as hashing it takes).
 const IN_PLACE_MIN_BYTES = 64 * 1024;
 
-// msgpackr's type byte per typed-array class, learnt from how it packs an empty one, so
-// the header below stays whatever msgpackr writes (null: msgpackr packs it some other way).
-const typedArrayTypes = new Map<unknown, number | null>();
+type TypedArrayClass = (new (
+  length: number,
+) => ArrayBufferView) & {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): ArrayBufferView;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
 const TypedArray = Object.getPrototypeOf(Int8Array) as unknown;
 
-function typeByteOf(view: ArrayBufferView): number | null {
-  const Class = view.constructor as new (length: number) => ArrayBufferView;
-  let type = typedArrayTypes.get(Class);
+// msgpackr's type byte per standard typed-array class name, learnt from how it packs an
+// empty one, so the headers below stay whatever msgpackr writes (null: packed otherwise).
+const typeBytes = new Map<string, number | null>();
+
+function standardClass(name: string): TypedArrayClass | undefined {
+  const Class = (globalThis as Record<string, unknown>)[name];
+  // Only the standard classes: Buffer and other subclasses pack differently.
+  return typeof Class === 'function' && Object.getPrototypeOf(Class) === TypedArray
+    ? (Class as TypedArrayClass)
+    : undefined;
+}
+
+function typeByteOf(name: string): number | null {
+  let type = typeBytes.get(name);
   if (type === undefined) {
-    // Only the standard classes (Buffer and other subclasses pack differently).
-    const probe = Object.getPrototypeOf(Class) === TypedArray ? leafBytes(new Class(0)) : undefined;
+    const Class = standardClass(name);
+    const probe = Class ? leafBytes(new Class(0)) : undefined;
     // ['L', empty] is 92 a1 4c, then ext 8 (c7), length 1, 't' (0x74) and the type byte.
     const standard = probe?.byteLength === 7 && probe[3] === 0xc7 && probe[4] === 1 && probe[5] === 0x74;
     type = standard ? (probe[6] as number) : null;
-    typedArrayTypes.set(Class, type);
+    typeBytes.set(name, type);
   }
   return type;
 }
 
 /**
+ * What msgpackr writes before the bytes of a typed array of class `elementType` and
+ * `byteLength` bytes in a leaf (`['L', array]`: an ext record of type 't' whose first
+ * byte names the class); undefined for a class it does not pack that way.
+ */
+export function typedLeafHeader(elementType: string, byteLength: number): Uint8Array | undefined {
+  const type = typeByteOf(elementType);
+  if (type === null) return undefined;
+  const length = byteLength + 1; // the class byte counts
+  if (length < 0x100) return Uint8Array.of(0x92, 0xa1, 0x4c, 0xc7, length, 0x74, type);
+  if (length < 0x10000) return Uint8Array.of(0x92, 0xa1, 0x4c, 0xc8, length >> 8, length & 0xff, 0x74, type);
+  const header = Uint8Array.of(0x92, 0xa1, 0x4c, 0xc9, 0, 0, 0, 0, 0x74, type);
+  new DataView(header.buffer).setUint32(4, length);
+  return header;
+}
+
+/** A leaf that is a standard typed array: its class name and its own bytes (not copied). */
+export function typedLeafOf(value: unknown): { elementType: string; data: Uint8Array } | undefined {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) return undefined;
+  const elementType = value.constructor.name;
+  if (standardClass(elementType) !== value.constructor || typeByteOf(elementType) === null) return undefined;
+  return { elementType, data: new Uint8Array(value.buffer, value.byteOffset, value.byteLength) };
+}
+
+/** The typed array a typed leaf's stored bytes hold; undefined for an unknown class or a ragged length. */
+export function typedArrayOf(elementType: string, data: Uint8Array): ArrayBufferView | undefined {
+  const Class = standardClass(elementType);
+  if (!Class || data.byteLength % Class.BYTES_PER_ELEMENT !== 0) return undefined;
+  // A view when the bytes own their buffer; else a copy, so `.buffer` holds this array only.
+  const own = data.byteOffset === 0 && data.buffer.byteLength === data.byteLength ? data : data.slice();
+  return new Class(own.buffer, 0, own.byteLength / Class.BYTES_PER_ELEMENT);
+}
+
+/**
  * The bytes of a leaf in pieces, the same bytes as {@link leafBytes}: a large typed array is
- * a header (what msgpackr writes before the array: an ext 32 record of type 't') and the
- * array's own memory, not copied.
+ * its header (see {@link typedLeafHeader}) and the array's own memory, not copied.
  */
 export function leafPieces(value: unknown): Uint8Array[] {
-  if (!ArrayBuffer.isView(value) || value instanceof DataView || value.byteLength < IN_PLACE_MIN_BYTES) {
-    return [leafBytes(value)];
-  }
-  const type = typeByteOf(value);
-  if (type === null) return [leafBytes(value)];
-  const header = new Uint8Array([0x92, 0xa1, 0x4c, 0xc9, 0, 0, 0, 0, 0x74, type]);
-  new DataView(header.buffer).setUint32(4, value.byteLength + 1); // the type byte counts
-  return [header, new Uint8Array(value.buffer, value.byteOffset, value.byteLength)];
+  const typed = ArrayBuffer.isView(value) && value.byteLength >= IN_PLACE_MIN_BYTES ? typedLeafOf(value) : undefined;
+  const header = typed && typedLeafHeader(typed.elementType, typed.data.byteLength);
+  return typed && header ? [header, typed.data] : [leafBytes(value)];
 }
 
 /** sha256 as lower-case hex of bytes given in pieces. */

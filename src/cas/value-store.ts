@@ -1,4 +1,4 @@
-import type { Backend } from '../core/backend.ts';
+import type { Backend, StoredValue } from '../core/backend.ts';
 import {
   AmbiguousDigestError,
   ConditionFailedError,
@@ -7,11 +7,23 @@ import {
   OperationError,
   SerializationError,
 } from '../core/errors.ts';
+import type { JsonObject } from '../core/json.ts';
 import { type Key, type KeyInput, parsePrefix } from '../core/keys.ts';
 import { rejectUnknownOptions } from '../core/known-options.ts';
 import { markStoreObject } from '../core/store-object.ts';
 import { chunkBytesOf } from '../core/streams.ts';
-import { containerDigest, digestOf, leafPieces, packTuple, sha256Hex, sha256OfPieces, unpackTuple } from './digest.ts';
+import {
+  containerDigest,
+  digestOf,
+  leafPieces,
+  packTuple,
+  sha256Hex,
+  sha256OfPieces,
+  typedArrayOf,
+  typedLeafHeader,
+  typedLeafOf,
+  unpackTuple,
+} from './digest.ts';
 import { DigestIndex } from './digest-prefix.ts';
 import { type Child, type Children, CONTAINER_KINDS, type ContainerTag, kindOf, type NodeKind } from './node-kinds.ts';
 
@@ -125,7 +137,7 @@ export class ValueStore {
         backend: this.backend.label,
       });
     }
-    const nodes = new Map<string, Uint8Array[]>();
+    const nodes = new Map<string, StoredNode>();
     let digest: string;
     try {
       digest = this.#build(value, nodes, true).digest;
@@ -148,11 +160,13 @@ export class ValueStore {
     });
     // A node past the backend's chunk size (a large typed array) is written in chunks.
     const limit = chunkBytesOf(this.backend.capabilities);
-    const sizeOf = (d: string) => byteLengthOf(nodes.get(d) as Uint8Array[]);
-    const large = fresh.filter((d) => sizeOf(d) > limit);
-    const small = fresh.filter((d) => sizeOf(d) <= limit);
-    await this.backend.putMany(small.map((d) => ({ key: this.#key(d), value: joined(nodes.get(d) as Uint8Array[]) })));
-    for (const d of large) await this.backend.putStream(this.#key(d), nodes.get(d) as Uint8Array[]);
+    const nodeOf = (d: string) => nodes.get(d) as StoredNode;
+    const large = fresh.filter((d) => byteLengthOf(nodeOf(d).pieces) > limit);
+    const small = fresh.filter((d) => byteLengthOf(nodeOf(d).pieces) <= limit);
+    await this.backend.putMany(
+      small.map((d) => ({ key: this.#key(d), value: joined(nodeOf(d).pieces), attrs: nodeOf(d).attrs })),
+    );
+    for (const d of large) await this.backend.putStream(this.#key(d), nodeOf(d).pieces, { attrs: nodeOf(d).attrs });
     if (options.key === undefined || options.key === digest) return digest;
     // The alias is written after the nodes it names, so it never points at nothing.
     await this.backend.put([...this.#aliasRoot, options.key], new TextEncoder().encode(digest));
@@ -164,7 +178,7 @@ export class ValueStore {
     const full = DigestIndex.isFull(digest) ? digest : await this.#full(digest);
     // The common case, a digest, is one read; a key given to `put` is looked up only on a miss.
     const hit = await this.backend.get(this.#key(full));
-    if (hit) return this.#rebuildNode(this.#decodeNode(hit.value, full));
+    if (hit) return this.#rebuildNode(this.#decodeNode(hit, full));
     const target = await this.#target(full);
     if (target === undefined) {
       throw new NotFoundError(`No stored value with digest ${full}`, { backend: this.backend.label });
@@ -291,7 +305,8 @@ export class ValueStore {
       if (live.has(d)) continue;
       live.add(d);
       const hit = await this.backend.get(this.#key(d));
-      if (hit) stack.push(...childRefs(this.#decodeNode(hit.value, d)));
+      // A typed leaf has no children: its bytes need not be hashed again here.
+      if (hit && !isTypedNode(hit.meta.attrs)) stack.push(...childRefs(this.#decodeNode(hit, d)));
     }
     const doomed: { digest: string; etag: string; size: number }[] = [];
     let kept = 0;
@@ -348,18 +363,21 @@ export class ValueStore {
     return alias ? new TextDecoder().decode(alias.value) : undefined;
   }
 
-  #build(value: unknown, nodes: Map<string, Uint8Array[]>, root: boolean): { digest: string; child: Child } {
+  #build(value: unknown, nodes: Map<string, StoredNode>, root: boolean): { digest: string; child: Child } {
     const tag = kindOf(value);
     if (tag === 'L' || (!this.#destructure && !root)) {
       if (tag !== 'L') {
         const digest = digestOf(value);
         return { digest, child: ['i', value] };
       }
-      // A large typed array is hashed and written from its own memory (see leafPieces).
+      // A large typed array is hashed from its own memory (see leafPieces).
       const pieces = leafPieces(value);
       const digest = sha256OfPieces(pieces);
       if (!root && byteLengthOf(pieces) < this.#threshold) return { digest, child: ['i', value] };
-      nodes.set(digest, pieces);
+      // A typed array is stored as its own bytes, its class in the entry's `elementType`
+      // (so the hdf5 backend keeps it as a dataset of numbers); its digest is the same.
+      const typed = typedLeafOf(value);
+      nodes.set(digest, typed ? { pieces: [typed.data], attrs: { elementType: typed.elementType } } : { pieces });
       return { digest, child: ['d', digest] };
     }
     const kind = CONTAINER_KINDS[tag];
@@ -371,17 +389,18 @@ export class ValueStore {
     const bytes = packTuple([tag, kind.store(labels, children, digests)]);
     // A container is inlined only when all its children are: an inline copy of a stored child would duplicate it.
     if (!root && !children.some(isRef) && bytes.byteLength < this.#threshold) return { digest, child: ['i', value] };
-    nodes.set(digest, [bytes]);
+    nodes.set(digest, { pieces: [bytes] });
     return { digest, child: ['d', digest] };
   }
 
   async #node(digest: string): Promise<ReadNode> {
     const hit = await this.backend.get(this.#key(digest));
     if (!hit) throw new NotFoundError(`No stored value with digest ${digest}`, { backend: this.backend.label });
-    return this.#decodeNode(hit.value, digest);
+    return this.#decodeNode(hit, digest);
   }
 
-  #decodeNode(bytes: Uint8Array, digest: string): ReadNode {
+  #decodeNode({ value: bytes, meta }: StoredValue, digest: string): ReadNode {
+    if (isTypedNode(meta.attrs)) return this.#decodeTypedLeaf(bytes, meta.attrs.elementType, digest);
     let node: ReadNode;
     try {
       node = readNode(unpackTuple(bytes));
@@ -395,6 +414,22 @@ export class ValueStore {
       throw new CorruptValueError(`Stored node does not match its digest ${digest}`, { backend: this.backend.label });
     }
     return node;
+  }
+
+  // A typed leaf is stored as the array's bytes; its digest is that of the packed leaf,
+  // the header msgpackr writes followed by those bytes.
+  #decodeTypedLeaf(bytes: Uint8Array, elementType: string, digest: string): ReadNode {
+    const header = typedLeafHeader(elementType, bytes.byteLength);
+    if (!header || sha256OfPieces([header, bytes]) !== digest) {
+      throw new CorruptValueError(`Stored node does not match its digest ${digest}`, { backend: this.backend.label });
+    }
+    const value = typedArrayOf(elementType, bytes);
+    if (!value) {
+      throw new CorruptValueError(`Stored node ${digest} is not a whole ${elementType}`, {
+        backend: this.backend.label,
+      });
+    }
+    return { tag: 'L', value };
   }
 
   async #rebuild(digest: string): Promise<unknown> {
@@ -418,7 +453,7 @@ export class ValueStore {
     const batch: Key[] = [];
     const flush = async () => {
       const hits = await this.backend.getMany(batch.splice(0));
-      return hits.map((h) => (h ? childRefs(readNode(unpackTuple(h.value))) : []));
+      return hits.map((h) => (h && !isTypedNode(h.meta.attrs) ? childRefs(readNode(unpackTuple(h.value))) : []));
     };
     for await (const { key } of this.backend.list(this.#root, { recursive: false })) {
       batch.push(key);
@@ -426,6 +461,16 @@ export class ValueStore {
     }
     if (batch.length) yield* await flush();
   }
+}
+
+/** A node to write: its bytes in pieces, and the entry attributes of a typed leaf. */
+interface StoredNode {
+  pieces: Uint8Array[];
+  attrs?: JsonObject;
+}
+
+function isTypedNode(attrs: JsonObject): attrs is JsonObject & { elementType: string } {
+  return typeof attrs.elementType === 'string';
 }
 
 function byteLengthOf(pieces: readonly Uint8Array[]): number {

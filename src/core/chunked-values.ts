@@ -367,12 +367,16 @@ export class ChunkedValues {
       this.#active.add(set);
       this.#holdsChunks = true;
       const sizes = { size: 0, checksum: 0, chunks: 0 };
+      // A value that names its element type (a typed array) passes it to its chunks, so an
+      // engine that stores typed values natively (hdf5 datasets of numbers) does so for each.
+      const elementType = options.attrs?.elementType;
+      const chunkAttrs = typeof elementType === 'string' ? { attrs: { elementType } } : undefined;
       await this.#raw.put(setKey(set), new TextEncoder().encode(JSON.stringify({ key: key.path })));
       const crcs: number[] = [];
       const writeChunk = async (chunk: Uint8Array) => {
         options.signal?.throwIfAborted();
         // The backend computed the chunk's CRC-32 for its meta (the contract's checksum).
-        const { checksum } = await this.#raw.put(chunkKey(set as string, sizes.chunks), chunk);
+        const { checksum } = await this.#raw.put(chunkKey(set as string, sizes.chunks), chunk, chunkAttrs);
         crcs.push(checksum);
         sizes.checksum = crc32Combine(sizes.checksum, checksum, chunk.byteLength);
         sizes.size += chunk.byteLength;

@@ -12,6 +12,7 @@ import {
   openBackend,
   ResultSet,
   ResultStore,
+  ValueStore,
 } from '../../src/index.ts';
 import { runConformanceSuite } from '../conformance/suite.ts';
 import { bytes, text } from '../helpers/bytes.ts';
@@ -305,6 +306,27 @@ describe('hdf5 extras', () => {
     const listing = execFileSync('h5ls', ['-r', '-d', file], { encoding: 'utf8' });
     expect(listing).toMatch(/pareto%2F\w+%2Ff1%2F0\s+Dataset \{2\/Inf\}\s+Data:\s+0\.25, 0\.5/);
     expect(listing).toMatch(/pareto%2F\w+%2Ff2%2F0\s+Dataset \{2\/Inf\}\s+Data:\s+0\.75, 0\.125/);
+  });
+
+  it.skipIf(!h5ls)('shows typed arrays stored by a ValueStore as numbers, also when chunked (h5ls)', async () => {
+    const file = join(tempDir('hdf5-values'), 'store.h5');
+    const backend = await Hdf5Backend.open({ path: file });
+    const values = new ValueStore({ backend });
+    const small = Float64Array.of(0.5, -1.25, 3e200);
+    // Past the 4 MiB chunk size: written as chunks, each a dataset of the array's type.
+    const large = new Int32Array((5 * 1024 * 1024) / 4).map((_, i) => i - 7);
+    const [d1, d2] = [await values.put(small), await values.put(large)];
+    expect(d1).toBe(values.digest(small));
+    expect(d2).toBe(values.digest(large));
+    await backend.close();
+    const listing = execFileSync('h5ls', ['-r', '-d', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    expect(listing).toMatch(new RegExp(`${d1}\\s+Dataset \\{3/Inf\\}\\s+Data:\\s+0\\.5, -1\\.25, 3e\\+200`));
+    // The first chunk of the large array starts -7, -6, -5 as 32-bit integers, not bytes.
+    expect(listing).toMatch(/stowage-chunks%2F[\w-]+%2F0000000000\s+Dataset \{1048576\/Inf\}\s+Data:\s+-7, -6, -5/);
+    const again = new ValueStore({ backend: await Hdf5Backend.open({ path: file }) });
+    expect(await again.get(d1)).toEqual(small);
+    expect(await again.get(d2)).toEqual(large);
+    await again.backend.close();
   });
 
   it('fails with a ConnectionError on a file that is not HDF5', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../src/backends/memory.ts';
-import { leafBytes, leafPieces, sha256Hex, sha256OfPieces } from '../../src/cas/digest.ts';
+import { leafBytes, leafPieces, sha256Hex, sha256OfPieces, typedLeafHeader } from '../../src/cas/digest.ts';
 import { ValueStore } from '../../src/cas/value-store.ts';
 
 // Large typed arrays are hashed and stored from their own memory instead of being packed
@@ -36,6 +36,44 @@ describe('large typed-array leaves', () => {
         expect(Buffer.concat(pieces).equals(leafBytes(value)), Class.name).toBe(true);
         expect(sha256OfPieces(pieces), Class.name).toBe(sha256Hex(leafBytes(value)));
       }
+    }
+  });
+
+  it('have the header msgpackr writes, at every length form (ext 8, 16 and 32)', () => {
+    for (const Class of CLASSES) {
+      const size = Class.BYTES_PER_ELEMENT;
+      for (const elements of [0, 1, 3, 254 / size, 256 / size, 65_528 / size, 65_536 / size, 70_000 / size]) {
+        const n = Math.floor(elements);
+        const value = new Class(n) as ArrayBufferView;
+        const packed = leafBytes(value);
+        const header = typedLeafHeader(Class.name, value.byteLength) as Uint8Array;
+        expect(Buffer.from(packed.subarray(0, header.byteLength)).equals(header), `${Class.name} x ${n}`).toBe(true);
+        expect(packed.byteLength - header.byteLength, `${Class.name} x ${n}`).toBe(value.byteLength);
+      }
+    }
+    expect(typedLeafHeader('Buffer', 8)).toBeUndefined();
+    expect(typedLeafHeader('NoSuchArray', 8)).toBeUndefined();
+  });
+
+  it('are stored as their own bytes, typed, and read back; nodes stored packed (before) still read', async () => {
+    const backend = new MemoryBackend();
+    const store = new ValueStore({ backend });
+    try {
+      const value = Float32Array.of(1.5, 2.5, -3);
+      const digest = await store.put(value);
+      const node = await backend.get(['cas', 'v', digest]);
+      expect(node?.meta.attrs).toEqual({ elementType: 'Float32Array' });
+      expect(node?.value.byteLength).toBe(12);
+      expect(await store.get(digest)).toEqual(value);
+      // A node as earlier versions wrote it: the packed leaf, no attributes.
+      const old = Int16Array.of(4, 5, 6);
+      await backend.put(['cas', 'v', sha256Hex(leafBytes(old))], leafBytes(old));
+      expect(await store.get(sha256Hex(leafBytes(old)))).toEqual(old);
+      // A typed node whose bytes were changed fails its digest.
+      await backend.put(['cas', 'v', digest], new Uint8Array(12), { attrs: { elementType: 'Float32Array' } });
+      await expect(store.get(digest)).rejects.toThrow(/does not match its digest/);
+    } finally {
+      await backend.close();
     }
   });
 
