@@ -127,6 +127,19 @@ interface ScriptClient {
 
 type Client = IORedis.Redis & ScriptClient;
 
+/** An entry's metadata and value as the put scripts take them, in the order they read them. */
+function entryFields(meta: contract.Meta, value: Uint8Array) {
+  return [
+    meta.etag,
+    meta.size,
+    meta.checksum,
+    meta.createdAt,
+    meta.modifiedAt,
+    JSON.stringify(meta.attrs),
+    Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+  ] as const;
+}
+
 function fieldsMeta(fields: (string | Buffer | null)[]): contract.Meta | undefined {
   const [e, s, c, ct, mt, a] = fields.map((f) => (f === null ? null : f.toString()));
   if (e === null || e === undefined) return undefined;
@@ -363,16 +376,7 @@ export class RedisBackend extends BaseBackend {
     }
     for (const chunk of chunks) {
       const keys = [this.#index, this.#bytes, ...chunk.map((p) => this.#entry(p.path))];
-      const args = chunk.flatMap(({ path, meta, value }) => [
-        path,
-        meta.etag,
-        meta.size,
-        meta.checksum,
-        meta.createdAt,
-        meta.modifiedAt,
-        JSON.stringify(meta.attrs),
-        Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      ]);
+      const args = chunk.flatMap(({ path, meta, value }) => [path, ...entryFields(meta, value)]);
       void multi.stowagePutMany(keys.length, ...keys, ...args);
     }
     const results = await this.#call('putMany', undefined, true, () => multi.exec());
@@ -457,21 +461,7 @@ export class RedisBackend extends BaseBackend {
   }
 
   #putArgs(path: string, meta: contract.Meta, value: Uint8Array, mode: string, ifMatch: string) {
-    return [
-      this.#entry(path),
-      this.#index,
-      this.#bytes,
-      path,
-      mode,
-      ifMatch,
-      meta.etag,
-      meta.size,
-      meta.checksum,
-      meta.createdAt,
-      meta.modifiedAt,
-      JSON.stringify(meta.attrs),
-      Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-    ] as const;
+    return [this.#entry(path), this.#index, this.#bytes, path, mode, ifMatch, ...entryFields(meta, value)] as const;
   }
 
   #stored(fields: (Buffer | null)[] | undefined, path: string): contract.StoredValue | undefined {
