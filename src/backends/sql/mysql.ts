@@ -172,24 +172,19 @@ const MYSQL: ServerEngine<MySql.Pool, MySql.Pool | MySql.PoolConnection> = {
   type: 'mysql',
   defaultPort: 3306,
   driver: 'mysql2',
-  async createPool({ options, password }, limits) {
+  async createPool({ login, connectTimeoutMs }, limits) {
     const mysql = await loadDriver<{ default: typeof MySql }>('mysql2/promise', 'mysql');
     return mysql.default.createPool({
-      host: options.host,
-      port: options.port,
-      user: options.user,
-      password,
-      database: options.database,
+      ...login,
       // Connections beyond maxIdle are closed after idling: the overflow.
       connectionLimit: limits.max,
       maxIdle: limits.keep,
-      connectTimeout: options.connectTimeoutMs ?? 5000,
+      connectTimeout: connectTimeoutMs,
       charset: 'utf8mb4',
       supportBigNumbers: true,
     });
   },
   driverPool: (pool) => mysqlPool(pool, new BusyHold()),
-  endPool: (pool) => pool.end(),
   dialect: mysqlDialect,
   async probe(runner) {
     const rows = await runner.all('SELECT @@max_allowed_packet AS packet', []);

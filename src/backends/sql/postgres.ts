@@ -96,18 +96,14 @@ const POSTGRES: ServerEngine<Pg.Pool, Pg.Pool | Pg.PoolClient> = {
   type: 'postgres',
   defaultPort: 5432,
   driver: 'pg',
-  async createPool({ options, password }, limits) {
+  async createPool({ login, connectTimeoutMs }, limits) {
     const pg = await loadDriver<{ default: typeof Pg }>('pg', 'postgres');
     const pool = new pg.default.Pool({
-      host: options.host,
-      port: options.port,
-      user: options.user,
-      password,
-      database: options.database,
+      ...login,
       // Clients beyond `min` are closed after idling (pg's default 10 s): the overflow.
       max: limits.max,
       min: limits.keep,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      connectionTimeoutMillis: connectTimeoutMs,
       // A script that forgets close() exits once its queries are done, instead of
       // waiting for the idle connections to time out.
       allowExitOnIdle: true,
@@ -117,7 +113,6 @@ const POSTGRES: ServerEngine<Pg.Pool, Pg.Pool | Pg.PoolClient> = {
     return pool;
   },
   driverPool: pgPool,
-  endPool: (pool) => pool.end(),
   dialect: postgresDialect,
 };
 

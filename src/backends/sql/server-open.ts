@@ -24,10 +24,8 @@ export interface ServerEngine<P, C> {
   readonly driver: string;
   /** Loads the driver and creates a pool keeping `keep` connections and opening at most `max`. */
   createPool(target: ServerTarget, limits: { keep: number; max: number }): Promise<P>;
-  /** The pool as the shared runner drives it. */
+  /** The pool as the shared runner drives it; its `end` also closes the pool when opening fails. */
   driverPool(pool: P): DriverPool<C>;
-  /** Closes the pool when opening fails. */
-  endPool(pool: P): Promise<void>;
   /** The dialect, with the secrets it keeps out of errors and the address it names in them. */
   dialect(secrets: readonly (string | undefined)[], address: string): SqlDialect;
   /** Reads server settings that bound the store (e.g. MySQL's packet size), once the table is ready. */
@@ -44,16 +42,16 @@ export async function openServerStore<P, C>(
   openOptions: OpenOptions,
 ): Promise<SqlBackendSetup> {
   const target = serverTarget(engine.type, options, engine.defaultPort);
-  const { options: full, password, label, address } = target;
-  const pool = await engine.createPool(target, poolLimits(engine.type, full));
-  const dialect = engine.dialect([password], address);
-  const runner = echoingRunner(poolRunner(engine.driverPool(pool)), full.echo, label);
+  const { options: full, label, address } = target;
+  const pool = engine.driverPool(await engine.createPool(target, poolLimits(engine.type, full)));
+  const dialect = engine.dialect([target.login.password], address);
+  const runner = echoingRunner(poolRunner(pool), full.echo, label);
   let probed: { details: JsonObject; capabilities: Partial<Capabilities> } | undefined;
   try {
     await prepareTable(runner, dialect, { table: full.table, create: openOptions.create ?? true, label });
     probed = await engine.probe?.(runner);
   } catch (error) {
-    await engine.endPool(pool).catch(() => undefined);
+    await pool.end().catch(() => undefined);
     throw dialect.classify(error, { what: 'open', write: true, backend: label });
   }
   return {
