@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiEntry, ApiMeta } from '../../api-types.ts';
+import { formatBytes } from '../../byte-count.ts';
 import { ApiFailure, apiGet, apiSend, apiUrl } from '../api.ts';
 import { HexView } from '../components/hex-view.tsx';
 import { JsonTree } from '../components/json-tree.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
-import { formatBytes, formatTime } from '../format.ts';
+import { formatTime } from '../format.ts';
 import { href, navigate } from '../router.ts';
 import { useApi } from '../use-api.ts';
 import type { PageProps } from './page-props.ts';

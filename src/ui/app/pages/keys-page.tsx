@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiKeyItem, ApiKeyPage } from '../../api-types.ts';
+import { formatBytes } from '../../byte-count.ts';
 import { apiGet } from '../api.ts';
 import { ErrorBox } from '../components/status.tsx';
 import { StorePicker } from '../components/store-picker.tsx';
-import { formatBytes, formatTime, shortJson } from '../format.ts';
+import { formatTime, shortJson } from '../format.ts';
 import { href, navigate } from '../router.ts';
 import type { PageProps } from './page-props.ts';
 

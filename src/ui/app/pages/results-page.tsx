@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
 import type { ApiResultList } from '../../api-types.ts';
+import { formatBytes } from '../../byte-count.ts';
 import { apiGet } from '../api.ts';
 import { ErrorBox, Loading } from '../components/status.tsx';
 import { StorePicker } from '../components/store-picker.tsx';
-import { formatBytes, formatTime, shortJson } from '../format.ts';
+import { formatTime, shortJson } from '../format.ts';
 import { href, navigate } from '../router.ts';
 import { useApi } from '../use-api.ts';
 import type { PageProps } from './page-props.ts';

@@ -1,7 +1,7 @@
 import type { ApiStoreInfo } from '../../api-types.ts';
+import { formatBytes } from '../../byte-count.ts';
 import { apiGet } from '../api.ts';
 import { ErrorBox, Loading } from '../components/status.tsx';
-import { formatBytes } from '../format.ts';
 import { href } from '../router.ts';
 import { useApi } from '../use-api.ts';
 import type { PageProps } from './page-props.ts';
