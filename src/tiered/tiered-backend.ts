@@ -281,13 +281,7 @@ export class TieredBackend extends BaseBackend {
       }
       return;
     }
-    const tier = from === 'secondary' ? this.#s.secondary : this.#s.primary;
-    if (!tier) return;
-    if (tier !== this.#s.primary || !this.#view.fallback || !this.#s.secondary) {
-      yield* tier.list(plan.prefix.segments, options);
-      return;
-    }
-    yield* this.#listWithFallback(plan.prefix.segments, options, (b, p, o) => b.list(p, o));
+    yield* this.#listTier(plan.prefix.segments, options, (b, p, o) => b.list(p, o));
   }
 
   override async *keys(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<Key> {
@@ -297,13 +291,22 @@ export class TieredBackend extends BaseBackend {
       for await (const { key } of this.list(prefixInput, options)) yield key;
       return;
     }
-    const tier = from === 'secondary' ? this.#s.secondary : this.#s.primary;
+    yield* this.#listTier(plan.prefix.segments, options, (b, p, o) => b.keys(p, o));
+  }
+
+  // list() and keys() share this past the cache (which only list() reads entry by entry).
+  async *#listTier<T>(
+    prefix: Key,
+    options: contract.ListOptions,
+    listOf: (backend: contract.Backend, prefix: Key, options: contract.ListOptions) => AsyncIterable<T>,
+  ): AsyncIterable<T> {
+    const tier = this.#view.readFrom === 'secondary' ? this.#s.secondary : this.#s.primary;
     if (!tier) return;
-    if (tier !== this.#s.primary || !this.#view.fallback || !this.#s.secondary) {
-      yield* tier.keys(plan.prefix.segments, options);
-      return;
+    if (tier === this.#s.primary && this.#view.fallback && this.#s.secondary) {
+      yield* this.#listWithFallback(prefix, options, listOf);
+    } else {
+      yield* listOf(tier, prefix, options);
     }
-    yield* this.#listWithFallback(plan.prefix.segments, options, (b, p, o) => b.keys(p, o));
   }
 
   // Lists the primary; when it is down before the first item, lists the secondary instead.
