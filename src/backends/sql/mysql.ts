@@ -3,7 +3,6 @@ import type { BackendConfig, Capabilities, OpenOptions } from '../../core/backen
 import { CapacityError } from '../../core/errors.ts';
 import { BusyHold } from '../kit/busy-hold.ts';
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
-import { loadDriver } from '../kit/load-driver.ts';
 import { SQL_CAPABILITIES, type SqlDialect, type SqlRow } from './dialect.ts';
 import type { DriverPool } from './pool-runner.ts';
 import { plainBytes } from './rows.ts';
@@ -168,13 +167,12 @@ export class MysqlBackend extends SqlBackend {
   }
 }
 
-const MYSQL: ServerEngine<MySql.Pool, MySql.Pool | MySql.PoolConnection> = {
+const MYSQL: ServerEngine<{ default: typeof MySql }, MySql.Pool, MySql.Pool | MySql.PoolConnection> = {
   type: 'mysql',
   defaultPort: 3306,
-  driver: 'mysql2',
-  async createPool({ login, connectTimeoutMs }, limits) {
-    const mysql = await loadDriver<{ default: typeof MySql }>('mysql2/promise', 'mysql');
-    return mysql.default.createPool({
+  driver: 'mysql2/promise',
+  createPool: (mysql, { login, connectTimeoutMs }, limits) =>
+    mysql.default.createPool({
       ...login,
       // Connections beyond maxIdle are closed after idling: the overflow.
       connectionLimit: limits.max,
@@ -182,8 +180,7 @@ const MYSQL: ServerEngine<MySql.Pool, MySql.Pool | MySql.PoolConnection> = {
       connectTimeout: connectTimeoutMs,
       charset: 'utf8mb4',
       supportBigNumbers: true,
-    });
-  },
+    }),
   driverPool: (pool) => mysqlPool(pool, new BusyHold()),
   dialect: mysqlDialect,
   async probe(runner) {
@@ -195,7 +192,7 @@ const MYSQL: ServerEngine<MySql.Pool, MySql.Pool | MySql.PoolConnection> = {
 
 /** Parses `mysql://user:pass@host:3306/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
 export function configFromUrl(url: string): BackendConfig {
-  return sqlServerConfigFromUrl('mysql', url, 3306);
+  return sqlServerConfigFromUrl(MYSQL.type, url, MYSQL.defaultPort);
 }
 
 /** Opens a store from its config. */

@@ -1,7 +1,6 @@
 import type * as Pg from 'pg';
 import type { BackendConfig, Capabilities, OpenOptions } from '../../core/backend.ts';
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
-import { loadDriver } from '../kit/load-driver.ts';
 import { NUMBERED_HOOKS, SQL_CAPABILITIES, type SqlDialect, type SqlRow, TEXT_KEY_HOOKS } from './dialect.ts';
 import type { DriverPool } from './pool-runner.ts';
 import { openServerStore, type ServerEngine } from './server-open.ts';
@@ -92,12 +91,11 @@ export class PostgresBackend extends SqlBackend {
   }
 }
 
-const POSTGRES: ServerEngine<Pg.Pool, Pg.Pool | Pg.PoolClient> = {
+const POSTGRES: ServerEngine<{ default: typeof Pg }, Pg.Pool, Pg.Pool | Pg.PoolClient> = {
   type: 'postgres',
   defaultPort: 5432,
   driver: 'pg',
-  async createPool({ login, connectTimeoutMs }, limits) {
-    const pg = await loadDriver<{ default: typeof Pg }>('pg', 'postgres');
+  createPool(pg, { login, connectTimeoutMs }, limits) {
     const pool = new pg.default.Pool({
       ...login,
       // Clients beyond `min` are closed after idling (pg's default 10 s): the overflow.
@@ -118,7 +116,7 @@ const POSTGRES: ServerEngine<Pg.Pool, Pg.Pool | Pg.PoolClient> = {
 
 /** Parses `postgres://user:pass@host:5432/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
 export function configFromUrl(url: string): BackendConfig {
-  return sqlServerConfigFromUrl('postgres', url, 5432);
+  return sqlServerConfigFromUrl(POSTGRES.type, url, POSTGRES.defaultPort);
 }
 
 /** Opens a store from its config. */
