@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiColumns, ApiResult, ApiResultList } from '../../api-types.ts';
 import { apiGet } from '../api.ts';
@@ -10,6 +11,11 @@ import { useApi } from '../use-api.ts';
 import { ErrorBox } from './status.tsx';
 
 const WIDTH = 720;
+const AXES = [
+  { axis: 0, name: 'x' },
+  { axis: 1, name: 'y' },
+] as const;
+const SENSES: readonly Sense[] = ['minimize', 'maximize'];
 
 function Select({
   label,
@@ -113,22 +119,24 @@ export function ResultPlots({
       <ErrorBox error={main.error ?? compared.error ?? compareResult.error} />
       <h3>Scatter</h3>
       <div class="toolbar">
-        <Select label="x" value={x} options={numeric} onChange={(v) => chooseAxis(0, v)} testId="scatter-x" />
-        <Select
-          label=""
-          value={senses[0]}
-          options={['minimize', 'maximize']}
-          onChange={(v) => flip(0, v)}
-          testId="sense-x"
-        />
-        <Select label="y" value={y} options={numeric} onChange={(v) => chooseAxis(1, v)} testId="scatter-y" />
-        <Select
-          label=""
-          value={senses[1]}
-          options={['minimize', 'maximize']}
-          onChange={(v) => flip(1, v)}
-          testId="sense-y"
-        />
+        {AXES.map(({ axis, name }) => (
+          <Fragment key={name}>
+            <Select
+              label={name}
+              value={axis === 0 ? x : y}
+              options={numeric}
+              onChange={(v) => chooseAxis(axis, v)}
+              testId={`scatter-${name}`}
+            />
+            <Select
+              label=""
+              value={senses[axis]}
+              options={SENSES}
+              onChange={(v) => flip(axis, v)}
+              testId={`sense-${name}`}
+            />
+          </Fragment>
+        ))}
         <Select
           label="compare with"
           value={compareKey}
