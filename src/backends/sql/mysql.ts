@@ -6,9 +6,8 @@ import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors
 import { SQL_CAPABILITIES, type SqlDialect, type SqlRow } from './dialect.ts';
 import type { DriverPool } from './pool-runner.ts';
 import { plainBytes } from './rows.ts';
-import { openServerStore, type ServerEngine } from './server-open.ts';
+import { type ServerEngine, serverBackend } from './server-open.ts';
 import { type SqlServerOptions, sqlServerConfigFromUrl, sqlServerOptionsFromConfig } from './server-options.ts';
-import { SqlBackend } from './sql-backend.ts';
 import { createTableSql } from './statements.ts';
 
 /** Options of {@link MysqlBackend}. */
@@ -144,29 +143,6 @@ function unrefIdleReaper(pool: MySql.Pool): void {
   };
 }
 
-/**
- * MySQL or MariaDB through a `mysql2` pool. Keys live in a `VARBINARY` primary key, so
- * they order by bytes and prefixes are range scans; attrs are JSON (`where` becomes
- * `JSON_CONTAINS`), values `LONGBLOB`. Conditional writes are single statements.
- * Values are bounded by the server's `max_allowed_packet`, read at open and declared
- * as `capabilities.maxValueBytes`.
- *
- * @example
- * ```ts
- * const store = await MysqlBackend.open({ host: '127.0.0.1', user: 'root', database: 'test' });
- * ```
- */
-export class MysqlBackend extends SqlBackend {
-  /**
-   * Connects, creates the table on first use (with `{ create: false }` it must exist
-   * already: `StoreNotFoundError`), and reads the server's `max_allowed_packet`, which
-   * bounds `capabilities.maxValueBytes`. Idle connections never keep the process alive.
-   */
-  static async open(options: MysqlBackendOptions, openOptions: OpenOptions = {}): Promise<MysqlBackend> {
-    return new MysqlBackend(await openServerStore(MYSQL, options, openOptions));
-  }
-}
-
 const MYSQL: ServerEngine<{ default: typeof MySql }, MySql.Pool, MySql.Pool | MySql.PoolConnection> = {
   type: 'mysql',
   defaultPort: 3306,
@@ -189,6 +165,20 @@ const MYSQL: ServerEngine<{ default: typeof MySql }, MySql.Pool, MySql.Pool | My
     return { details: { maxAllowedPacket: packet }, capabilities: { maxValueBytes: packet - PACKET_OVERHEAD } };
   },
 };
+
+/**
+ * MySQL or MariaDB through a `mysql2` pool. Keys live in a `VARBINARY` primary key, so
+ * they order by bytes and prefixes are range scans; attrs are JSON (`where` becomes
+ * `JSON_CONTAINS`), values `LONGBLOB`. Conditional writes are single statements.
+ * Values are bounded by the server's `max_allowed_packet`, read at open and declared
+ * as `capabilities.maxValueBytes`.
+ *
+ * @example
+ * ```ts
+ * const store = await MysqlBackend.open({ host: '127.0.0.1', user: 'root', database: 'test' });
+ * ```
+ */
+export class MysqlBackend extends serverBackend(MYSQL) {}
 
 /** Parses `mysql://user:pass@host:3306/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
 export function configFromUrl(url: string): BackendConfig {

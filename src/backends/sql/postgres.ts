@@ -3,9 +3,8 @@ import type { BackendConfig, Capabilities, OpenOptions } from '../../core/backen
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
 import { NUMBERED_HOOKS, SQL_CAPABILITIES, type SqlDialect, type SqlRow, TEXT_KEY_HOOKS } from './dialect.ts';
 import type { DriverPool } from './pool-runner.ts';
-import { openServerStore, type ServerEngine } from './server-open.ts';
+import { type ServerEngine, serverBackend } from './server-open.ts';
 import { type SqlServerOptions, sqlServerConfigFromUrl, sqlServerOptionsFromConfig } from './server-options.ts';
-import { SqlBackend } from './sql-backend.ts';
 import { createTableSql } from './statements.ts';
 
 /** Options of {@link PostgresBackend}. */
@@ -71,26 +70,6 @@ function pgPool(pool: Pg.Pool): DriverPool<Pg.Pool | Pg.PoolClient> {
   };
 }
 
-/**
- * PostgreSQL through a `pg` pool: one table with a `COLLATE "C"` primary key (byte
- * order, range scans for prefixes), `jsonb` attrs (`where` becomes `@>`), `bytea`
- * values. Conditional writes are single statements checked by their row count.
- *
- * @example
- * ```ts
- * const store = await PostgresBackend.open({ host: '127.0.0.1', user: 'postgres', database: 'test' });
- * ```
- */
-export class PostgresBackend extends SqlBackend {
-  /**
-   * Connects, and creates the table on first use; with `{ create: false }` the table must
-   * exist already (`StoreNotFoundError`). Idle connections never keep the process alive.
-   */
-  static async open(options: PostgresBackendOptions, openOptions: OpenOptions = {}): Promise<PostgresBackend> {
-    return new PostgresBackend(await openServerStore(POSTGRES, options, openOptions));
-  }
-}
-
 const POSTGRES: ServerEngine<{ default: typeof Pg }, Pg.Pool, Pg.Pool | Pg.PoolClient> = {
   type: 'postgres',
   defaultPort: 5432,
@@ -113,6 +92,18 @@ const POSTGRES: ServerEngine<{ default: typeof Pg }, Pg.Pool, Pg.Pool | Pg.PoolC
   driverPool: pgPool,
   dialect: postgresDialect,
 };
+
+/**
+ * PostgreSQL through a `pg` pool: one table with a `COLLATE "C"` primary key (byte
+ * order, range scans for prefixes), `jsonb` attrs (`where` becomes `@>`), `bytea`
+ * values. Conditional writes are single statements checked by their row count.
+ *
+ * @example
+ * ```ts
+ * const store = await PostgresBackend.open({ host: '127.0.0.1', user: 'postgres', database: 'test' });
+ * ```
+ */
+export class PostgresBackend extends serverBackend(POSTGRES) {}
 
 /** Parses `postgres://user:pass@host:5432/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
 export function configFromUrl(url: string): BackendConfig {

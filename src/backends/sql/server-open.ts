@@ -12,7 +12,7 @@ import {
   serverTarget,
   sqlServerConfig,
 } from './server-options.ts';
-import type { SqlBackendSetup } from './sql-backend.ts';
+import { SqlBackend, type SqlBackendSetup } from './sql-backend.ts';
 import { prepareTable } from './table-check.ts';
 
 /** What one server engine (PostgreSQL, MySQL) brings to opening a store; the steps around it are shared. */
@@ -65,5 +65,31 @@ export async function openServerStore<D, P, C>(
     config: sqlServerConfig(engine.type, full),
     details: { ...serverDetails(full, packageOf(engine.driver)), ...probed?.details },
     capabilities: probed?.capabilities,
+  };
+}
+
+/** A server engine's backend class, as {@link serverBackend} makes it. */
+export interface ServerBackendClass {
+  /** @internal `open()` builds the setup. */
+  new (setup: SqlBackendSetup): SqlBackend;
+  /**
+   * Connects, and creates the table on first use; with `{ create: false }` the table must
+   * exist already (`StoreNotFoundError`). Idle connections never keep the process alive.
+   */
+  open<B>(this: new (setup: SqlBackendSetup) => B, options: SqlServerOptions, openOptions?: OpenOptions): Promise<B>;
+}
+
+/** The base of a server engine's backend class: a {@link SqlBackend} whose `open` connects through `engine`. */
+export function serverBackend<D, P, C>(engine: ServerEngine<D, P, C>): ServerBackendClass {
+  return class extends SqlBackend {
+    static async open<B>(
+      this: new (
+        setup: SqlBackendSetup,
+      ) => B,
+      options: SqlServerOptions,
+      openOptions: OpenOptions = {},
+    ): Promise<B> {
+      return new this(await openServerStore(engine, options, openOptions));
+    }
   };
 }
