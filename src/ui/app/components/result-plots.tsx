@@ -8,6 +8,7 @@ import type { Sense } from '../plots/pareto.ts';
 import { PlotFigure } from '../plots/plot-figure.tsx';
 import { type ScatterSummary, scatterPlot } from '../plots/scatter.ts';
 import { useApi } from '../use-api.ts';
+import { Select } from './select.tsx';
 import { ErrorBox } from './status.tsx';
 
 const WIDTH = 720;
@@ -16,33 +17,6 @@ const AXES = [
   { axis: 1, name: 'y' },
 ] as const;
 const SENSES: readonly Sense[] = ['minimize', 'maximize'];
-
-function Select({
-  label,
-  value,
-  options,
-  onChange,
-  testId,
-}: {
-  label: string;
-  value: string;
-  options: readonly string[];
-  onChange: (value: string) => void;
-  testId?: string;
-}) {
-  return (
-    <label>
-      {label}{' '}
-      <select data-testid={testId} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
-        {options.map((o) => (
-          <option key={o} value={o}>
-            {o === '' ? '(none)' : o}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
 
 function useColumns(store: number, key: string, set: string, names: readonly string[]) {
   const wanted = [...new Set(names.filter(Boolean))];

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiCall, ApiCallQuery, ApiDigestValue, ApiFunctionSummary } from '../../api-types.ts';
 import { apiGet } from '../api.ts';
+import { GridHead } from '../components/grid-head.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
 import { StorePicker } from '../components/store-picker.tsx';
 import { formatMs, formatTime, nodeText } from '../format.ts';
@@ -37,15 +38,7 @@ function argsTemplate(values: Record<string, string>): string | undefined {
 function CallsTable({ calls }: { calls: ApiCall[] }) {
   return (
     <table class="grid" data-testid="calls-table">
-      <thead>
-        <tr>
-          <th class="num">duration</th>
-          <th>function</th>
-          <th>started</th>
-          <th>arguments</th>
-          <th>result</th>
-        </tr>
-      </thead>
+      <GridHead columns={['duration', 'function', 'started', 'arguments', 'result']} numeric={['duration']} />
       <tbody>
         {calls.map((call) => (
           <tr key={call.id}>
@@ -119,16 +112,10 @@ export function CallsPage({ params, session, store }: PageProps) {
       <ErrorBox error={functions.error} />
       <Loading when={functions.loading && !functions.data} />
       <table class="grid" data-testid="functions-table">
-        <thead>
-          <tr>
-            <th>function</th>
-            <th>versions</th>
-            <th class="num">calls</th>
-            <th class="num">errors</th>
-            <th class="num">total time</th>
-            <th class="num">slowest</th>
-          </tr>
-        </thead>
+        <GridHead
+          columns={['function', 'versions', 'calls', 'errors', 'total time', 'slowest']}
+          numeric={['calls', 'errors', 'total time', 'slowest']}
+        />
         <tbody>
           {(functions.data ?? []).map((f) => (
             <tr key={f.fn} class={f.fn === fn ? 'selected' : ''}>

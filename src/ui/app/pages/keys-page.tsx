@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ApiKeyItem, ApiKeyPage } from '../../api-types.ts';
 import { formatBytes } from '../../byte-count.ts';
 import { apiGet } from '../api.ts';
+import { GridHead } from '../components/grid-head.tsx';
 import { ErrorBox } from '../components/status.tsx';
 import { StorePicker } from '../components/store-picker.tsx';
 import { formatTime, shortJson } from '../format.ts';
@@ -181,19 +182,7 @@ export function KeysPage({ params, session, store }: PageProps) {
         </p>
       ) : null}
       <table class="grid" data-testid="keys-table">
-        <thead>
-          <tr>
-            <th>name</th>
-            {showMeta ? (
-              <>
-                <th class="num">size</th>
-                <th>modified</th>
-                <th>etag</th>
-                <th>attrs</th>
-              </>
-            ) : null}
-          </tr>
-        </thead>
+        <GridHead columns={showMeta ? ['name', 'size', 'modified', 'etag', 'attrs'] : ['name']} numeric={['size']} />
         <tbody>
           {listing.items.map((item) => (
             <tr key={`${item.kind}:${item.key}`} data-kind={item.kind}>

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { ApiResultList } from '../../api-types.ts';
 import { formatBytes } from '../../byte-count.ts';
 import { apiGet } from '../api.ts';
+import { GridHead } from '../components/grid-head.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
 import { StorePicker } from '../components/store-picker.tsx';
 import { formatTime, shortJson } from '../format.ts';
@@ -33,17 +34,10 @@ export function ResultsPage({ session, store }: PageProps) {
         </p>
       ) : null}
       <table class="grid" data-testid="results-table">
-        <thead>
-          <tr>
-            <th>result</th>
-            <th class="num">sets</th>
-            <th class="num">points</th>
-            <th class="num">size</th>
-            <th>created</th>
-            <th>modified</th>
-            <th>custom metadata</th>
-          </tr>
-        </thead>
+        <GridHead
+          columns={['result', 'sets', 'points', 'size', 'created', 'modified', 'custom metadata']}
+          numeric={['sets', 'points', 'size']}
+        />
         <tbody>
           {results.map((r) => (
             <tr key={r.key}>
