@@ -4,6 +4,7 @@ import { apiGet } from '../api.ts';
 import { GridHead } from '../components/grid-head.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
 import { StorePicker } from '../components/store-picker.tsx';
+import { TextInput } from '../components/text-input.tsx';
 import { formatMs, formatTime, nodeText } from '../format.ts';
 import { histogramPlot } from '../plots/histogram.ts';
 import { PlotFigure } from '../plots/plot-figure.tsx';
@@ -157,26 +158,17 @@ export function CallsPage({ params, session, store }: PageProps) {
             ))}
           </select>
         </label>
-        <label>
-          version{' '}
-          <input
-            size={6}
-            value={versionText}
-            onInput={(e) => setVersionText((e.target as HTMLInputElement).value)}
-            placeholder="any"
-          />
-        </label>
+        <TextInput label="version" size={6} value={versionText} onInput={setVersionText} placeholder="any" />
         {params0.map((name) => (
-          <label key={name}>
-            {name} ={' '}
-            <input
-              data-testid={`arg-${name}`}
-              size={8}
-              value={argValues[name] ?? ''}
-              placeholder="any"
-              onInput={(e) => setArgValues({ ...argValues, [name]: (e.target as HTMLInputElement).value })}
-            />
-          </label>
+          <TextInput
+            key={name}
+            label={`${name} =`}
+            size={8}
+            value={argValues[name] ?? ''}
+            onInput={(v) => setArgValues({ ...argValues, [name]: v })}
+            placeholder="any"
+            testId={`arg-${name}`}
+          />
         ))}
         <button type="submit" data-testid="run-query">
           Find calls

@@ -5,6 +5,7 @@ import { apiGet } from '../api.ts';
 import { GridHead } from '../components/grid-head.tsx';
 import { ErrorBox } from '../components/status.tsx';
 import { StorePicker } from '../components/store-picker.tsx';
+import { TextInput } from '../components/text-input.tsx';
 import { formatTime, shortJson } from '../format.ts';
 import { href, navigate } from '../router.ts';
 import type { PageProps } from './page-props.ts';
@@ -131,24 +132,20 @@ export function KeysPage({ params, session, store }: PageProps) {
           }
         }}
       >
-        <label>
-          Name starts with{' '}
-          <input
-            data-testid="search"
-            value={searchText}
-            onInput={(e) => setSearchText((e.target as HTMLInputElement).value)}
-            placeholder="exp-1"
-          />
-        </label>
-        <label>
-          Attributes (where){' '}
-          <input
-            data-testid="where"
-            value={whereText}
-            onInput={(e) => setWhereText((e.target as HTMLInputElement).value)}
-            placeholder='solver=nsga2 or {"solver":"nsga2"}'
-          />
-        </label>
+        <TextInput
+          label="Name starts with"
+          value={searchText}
+          onInput={setSearchText}
+          placeholder="exp-1"
+          testId="search"
+        />
+        <TextInput
+          label="Attributes (where)"
+          value={whereText}
+          onInput={setWhereText}
+          placeholder='solver=nsga2 or {"solver":"nsga2"}'
+          testId="where"
+        />
         <button type="submit">Apply</button>
         <label>
           Sort{' '}

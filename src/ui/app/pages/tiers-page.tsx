@@ -4,6 +4,7 @@ import { apiGet } from '../api.ts';
 import { GridHead } from '../components/grid-head.tsx';
 import { Select } from '../components/select.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
+import { TextInput } from '../components/text-input.tsx';
 import { formatTime } from '../format.ts';
 import { navigate } from '../router.ts';
 import { useApi } from '../use-api.ts';
@@ -90,9 +91,7 @@ export function TiersPage({ params, store }: PageProps) {
                 ))}
               </select>
             </label>
-            <label>
-              Prefix <input value={prefixText} onInput={(e) => setPrefixText((e.target as HTMLInputElement).value)} />
-            </label>
+            <TextInput label="Prefix" value={prefixText} onInput={setPrefixText} />
             <button type="submit">Show</button>
           </form>
           <p class="muted">
