@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ApiCall, ApiCallQuery, ApiDigestValue, ApiFunctionSummary } from '../../api-types.ts';
 import { apiGet } from '../api.ts';
 import { GridHead } from '../components/grid-head.tsx';
+import { LayerToolbar } from '../components/layer-toolbar.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
-import { StorePicker } from '../components/store-picker.tsx';
 import { TextInput } from '../components/text-input.tsx';
 import { formatMs, formatTime, nodeText } from '../format.ts';
 import { histogramPlot } from '../plots/histogram.ts';
@@ -104,12 +104,7 @@ export function CallsPage({ params, session, store }: PageProps) {
   return (
     <section>
       <h1>Calls</h1>
-      <div class="toolbar">
-        <StorePicker session={session} store={store} onPick={(id) => navigate('calls', { store: id })} />
-        <span class="muted">
-          memoised calls under the prefix <code>{session.casPrefix}</code>
-        </span>
-      </div>
+      <LayerToolbar session={session} store={store} page="calls" records="memoised calls" prefix={session.casPrefix} />
       <ErrorBox error={functions.error} />
       <Loading when={functions.loading && !functions.data} />
       <table class="grid" data-testid="functions-table">
