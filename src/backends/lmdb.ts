@@ -2,19 +2,7 @@ import { existsSync, mkdirSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type * as Lmdb from 'lmdb';
 import { matchesAttrs } from '../core/attr-filter.ts';
-import type {
-  BackendConfig,
-  BackendInfo,
-  Capabilities,
-  DeleteOptions,
-  ListedEntry,
-  ListOptions,
-  Meta,
-  OpenOptions,
-  PutManyEntry,
-  PutOptions,
-  StoredValue,
-} from '../core/backend.ts';
+import type * as contract from '../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
 import {
   CapacityError,
@@ -41,7 +29,7 @@ export interface LmdbBackendOptions {
 /** LMDB's largest key, in bytes. */
 export const LMDB_MAX_KEY_BYTES = 1978;
 
-const CAPABILITIES: Capabilities = {
+const CAPABILITIES: contract.Capabilities = {
   persistent: true,
   atomicConditionalWrite: true,
   multiProcess: true,
@@ -94,7 +82,7 @@ export class LmdbBackend extends BaseBackend {
   async #migrateLegacyLayout(): Promise<void> {
     const names = this.#env.getKeys({ start: LEGACY_META, end: `${LEGACY_META}\0` });
     if (!Array.from(names).includes(LEGACY_META)) return;
-    const meta = this.#env.openDB<Meta, string>({ name: LEGACY_META, encoding: 'json' });
+    const meta = this.#env.openDB<contract.Meta, string>({ name: LEGACY_META, encoding: 'json' });
     const values = this.#env.openDB<Buffer, string>({ name: LEGACY_VALUES, encoding: 'binary' });
     if (Array.from(meta.getKeys({ limit: 1 })).length === 0) return;
     await this.#write('open', undefined, () => {
@@ -112,7 +100,7 @@ export class LmdbBackend extends BaseBackend {
    * Opens the environment at `options.path`, creating it if needed; with
    * `{ create: false }` it must exist already (`StoreNotFoundError`).
    */
-  static async open(options: LmdbBackendOptions, openOptions: OpenOptions = {}): Promise<LmdbBackend> {
+  static async open(options: LmdbBackendOptions, openOptions: contract.OpenOptions = {}): Promise<LmdbBackend> {
     // Always a folder: lmdb-js would take a path with an extension (cache.lmdb) for a file.
     const path = resolve(options.path);
     if (openOptions.create === false && !existsSync(join(path, 'data.mdb'))) {
@@ -140,7 +128,7 @@ export class LmdbBackend extends BaseBackend {
     }
   }
 
-  async get(input: KeyInput): Promise<StoredValue | undefined> {
+  async get(input: KeyInput): Promise<contract.StoredValue | undefined> {
     const { path } = this.key(input);
     return this.#reading('get', path, () => this.#read(path));
   }
@@ -148,7 +136,7 @@ export class LmdbBackend extends BaseBackend {
   // getBinary, not getBinaryFast: the fast form can hand back lmdb-js's shared buffer,
   // longer than the record (its size only in db.lastSize), which on Node 24 read as a
   // value with trailing bytes and failed its checksum after a crash test.
-  #read(path: string): StoredValue | undefined {
+  #read(path: string): contract.StoredValue | undefined {
     const record = this.#records.getBinary(path);
     if (!record) return undefined;
     const { meta, valueStart } = this.#decode(record, path);
@@ -159,7 +147,7 @@ export class LmdbBackend extends BaseBackend {
     return { value, meta };
   }
 
-  #decode(record: Buffer, path: string): { meta: Meta; valueStart: number } {
+  #decode(record: Buffer, path: string): { meta: contract.Meta; valueStart: number } {
     const decoded = decodeRecordMeta(record);
     if (!decoded) throw new CorruptValueError('Stored record header is damaged', { key: path, backend: this.label });
     return decoded;
@@ -174,7 +162,7 @@ export class LmdbBackend extends BaseBackend {
     return current;
   }
 
-  async stat(input: KeyInput): Promise<Meta | undefined> {
+  async stat(input: KeyInput): Promise<contract.Meta | undefined> {
     const { path } = this.key(input);
     return this.#reading('stat', path, () => {
       const record = this.#records.getBinary(path);
@@ -182,7 +170,7 @@ export class LmdbBackend extends BaseBackend {
     });
   }
 
-  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+  async put(input: KeyInput, value: Uint8Array, options: contract.PutOptions = {}): Promise<contract.Meta> {
     const { path } = this.checkPut(input, value, options);
     const meta = makeMeta(value, copyAttrs(options.attrs));
     const record = encodeRecord(meta, value);
@@ -198,7 +186,7 @@ export class LmdbBackend extends BaseBackend {
     return { ...meta, createdAt: outcome.createdAt };
   }
 
-  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+  async delete(input: KeyInput, options: contract.DeleteOptions = {}): Promise<boolean> {
     const { path } = this.key(input);
     const outcome = await this.#write('delete', path, () => {
       const current = this.#current(path);
@@ -212,7 +200,7 @@ export class LmdbBackend extends BaseBackend {
     return outcome.removed;
   }
 
-  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+  async *list(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<contract.ListedEntry> {
     const plan = this.planList(prefixInput, options);
     const read = (start: string | undefined, end: string | undefined, limit: number) =>
       Array.from(this.#records.getRange({ start, end, limit }), ({ key, value }) => ({
@@ -223,7 +211,7 @@ export class LmdbBackend extends BaseBackend {
   }
 
   /** Keys from the B+tree alone, without reading any record (unless `where` needs them). */
-  override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
+  override async *keys(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<Key> {
     const plan = this.planList(prefixInput, options);
     if (plan.where) {
       yield* super.keys(prefixInput, options);
@@ -266,12 +254,12 @@ export class LmdbBackend extends BaseBackend {
     }
   }
 
-  override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
+  override async getMany(keys: readonly KeyInput[]): Promise<(contract.StoredValue | undefined)[]> {
     const paths = keys.map((k) => this.key(k).path);
     return this.#reading('getMany', undefined, () => paths.map((path) => this.#read(path)));
   }
 
-  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+  override async putMany(entries: readonly contract.PutManyEntry[]): Promise<contract.Meta[]> {
     const prepared = entries.map((e) => {
       const { path } = this.checkPut(e.key, e.value, { attrs: e.attrs });
       const meta = makeMeta(e.value, copyAttrs(e.attrs));
@@ -312,7 +300,7 @@ export class LmdbBackend extends BaseBackend {
     });
   }
 
-  async info(): Promise<BackendInfo> {
+  async info(): Promise<contract.BackendInfo> {
     this.prefix(undefined);
     let entries = 0;
     let bytes = 0;
@@ -325,7 +313,7 @@ export class LmdbBackend extends BaseBackend {
     return { type: 'lmdb', location: this.#path, entries, bytes, capabilities: this.capabilities };
   }
 
-  toConfig(): BackendConfig {
+  toConfig(): contract.BackendConfig {
     return { type: 'lmdb', path: this.#path };
   }
 
@@ -412,13 +400,16 @@ const LMDB_DAMAGE =
   /MDB_(CORRUPTED|PAGE_NOTFOUND|BAD_TXN|BAD_VALSIZE|INVALID|BAD_DBI)|Unexpected|JSON|Invalid|out of range/i;
 
 /** Parses `lmdb:///abs/dir` or `lmdb:./rel/dir`. */
-export function configFromUrl(url: string): BackendConfig {
+export function configFromUrl(url: string): contract.BackendConfig {
   const { path } = parseLocalUrl(url);
   if (path === '') throw new OperationError(`An lmdb URL needs a directory: ${url}`);
   return { type: 'lmdb', path: resolve(path) };
 }
 
 /** Opens an LMDB store from its config. */
-export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<LmdbBackend> {
+export async function openFromConfig(
+  config: contract.BackendConfig,
+  options?: contract.OpenOptions,
+): Promise<LmdbBackend> {
   return LmdbBackend.open({ path: String(config.path) }, options);
 }

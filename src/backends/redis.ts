@@ -1,18 +1,6 @@
 import type * as IORedis from 'ioredis';
 import { matchesAttrs } from '../core/attr-filter.ts';
-import type {
-  BackendConfig,
-  BackendInfo,
-  Capabilities,
-  DeleteOptions,
-  ListedEntry,
-  ListOptions,
-  Meta,
-  OpenOptions,
-  PutManyEntry,
-  PutOptions,
-  StoredValue,
-} from '../core/backend.ts';
+import type * as contract from '../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
 import { OperationError, StoreNotFoundError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
@@ -49,7 +37,7 @@ export interface RedisBackendOptions {
 const OPTIONS = ['host', 'port', 'password', 'passwordEnv', 'username', 'db', 'prefix', 'connectTimeoutMs'];
 const URL_PARAMS = ['prefix', 'connectTimeoutMs', 'passwordEnv'];
 
-const CAPABILITIES: Capabilities = {
+const CAPABILITIES: contract.Capabilities = {
   persistent: true,
   atomicConditionalWrite: true,
   multiProcess: true,
@@ -139,7 +127,20 @@ interface ScriptClient {
 
 type Client = IORedis.Redis & ScriptClient;
 
-function fieldsMeta(fields: (string | Buffer | null)[]): Meta | undefined {
+/** An entry's metadata and value as the put scripts take them, in the order they read them. */
+function entryFields(meta: contract.Meta, value: Uint8Array) {
+  return [
+    meta.etag,
+    meta.size,
+    meta.checksum,
+    meta.createdAt,
+    meta.modifiedAt,
+    JSON.stringify(meta.attrs),
+    Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+  ] as const;
+}
+
+function fieldsMeta(fields: (string | Buffer | null)[]): contract.Meta | undefined {
   const [e, s, c, ct, mt, a] = fields.map((f) => (f === null ? null : f.toString()));
   if (e === null || e === undefined) return undefined;
   return {
@@ -199,7 +200,7 @@ export class RedisBackend extends BaseBackend {
    * `{ create: false }` the store must hold an entry already (`StoreNotFoundError`): an
    * emptied Redis store leaves no key behind, so there is nothing else to find.
    */
-  static async open(options: RedisBackendOptions, openOptions: OpenOptions = {}): Promise<RedisBackend> {
+  static async open(options: RedisBackendOptions, openOptions: contract.OpenOptions = {}): Promise<RedisBackend> {
     checkKnownOptions(options as unknown as Record<string, unknown>, OPTIONS, 'redis');
     const prefix = checkIdentifier(options.prefix ?? 'stowage', 'prefix', 'redis');
     const db = checkDatabaseNumber(options.db ?? 0);
@@ -264,7 +265,7 @@ export class RedisBackend extends BaseBackend {
     }
   }
 
-  async get(input: KeyInput): Promise<StoredValue | undefined> {
+  async get(input: KeyInput): Promise<contract.StoredValue | undefined> {
     const { path } = this.key(input);
     const fields = await this.#call('get', path, false, () =>
       this.#client.hmgetBuffer(this.#entry(path), 'v', ...META_FIELDS),
@@ -272,14 +273,14 @@ export class RedisBackend extends BaseBackend {
     return this.#stored(fields, path);
   }
 
-  async stat(input: KeyInput): Promise<Meta | undefined> {
+  async stat(input: KeyInput): Promise<contract.Meta | undefined> {
     const { path } = this.key(input);
     return fieldsMeta(
       await this.#call('stat', path, false, () => this.#client.hmget(this.#entry(path), ...META_FIELDS)),
     );
   }
 
-  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+  async put(input: KeyInput, value: Uint8Array, options: contract.PutOptions = {}): Promise<contract.Meta> {
     const { path } = this.checkPut(input, value, options);
     const meta = makeMeta(value, copyAttrs(options.attrs));
     const mode = options.ifAbsent ? 'absent' : options.ifMatch !== undefined ? 'match' : 'any';
@@ -290,7 +291,7 @@ export class RedisBackend extends BaseBackend {
     return { ...meta, createdAt: Number(detail) };
   }
 
-  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+  async delete(input: KeyInput, options: contract.DeleteOptions = {}): Promise<boolean> {
     const { path } = this.key(input);
     const conditional = options.ifMatch !== undefined;
     const [ok, detail] = await this.#call('delete', path, true, () =>
@@ -307,7 +308,7 @@ export class RedisBackend extends BaseBackend {
     return detail === 1;
   }
 
-  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+  async *list(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<contract.ListedEntry> {
     const plan = this.planList(prefixInput, options);
     const { lower, upper } = plan.range;
     const max = upper === undefined ? '+' : `(${upper}`;
@@ -338,7 +339,7 @@ export class RedisBackend extends BaseBackend {
     }
   }
 
-  override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
+  override async getMany(keys: readonly KeyInput[]): Promise<(contract.StoredValue | undefined)[]> {
     const paths = keys.map((k) => this.key(k).path);
     if (paths.length === 0) return [];
     const pipeline = this.#client.pipeline();
@@ -351,7 +352,7 @@ export class RedisBackend extends BaseBackend {
     });
   }
 
-  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+  override async putMany(entries: readonly contract.PutManyEntry[]): Promise<contract.Meta[]> {
     const prepared = entries.map((e) => {
       const { path } = this.checkPut(e.key, e.value, { attrs: e.attrs });
       return { path, value: e.value, meta: makeMeta(e.value, copyAttrs(e.attrs)) };
@@ -375,20 +376,11 @@ export class RedisBackend extends BaseBackend {
     }
     for (const chunk of chunks) {
       const keys = [this.#index, this.#bytes, ...chunk.map((p) => this.#entry(p.path))];
-      const args = chunk.flatMap(({ path, meta, value }) => [
-        path,
-        meta.etag,
-        meta.size,
-        meta.checksum,
-        meta.createdAt,
-        meta.modifiedAt,
-        JSON.stringify(meta.attrs),
-        Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      ]);
+      const args = chunk.flatMap(({ path, meta, value }) => [path, ...entryFields(meta, value)]);
       void multi.stowagePutMany(keys.length, ...keys, ...args);
     }
     const results = await this.#call('putMany', undefined, true, () => multi.exec());
-    const metas: Meta[] = [];
+    const metas: contract.Meta[] = [];
     for (const [c, chunk] of chunks.entries()) {
       const [error, created] = results?.[c] ?? [];
       if (error) throw this.#error(error, 'putMany', chunk[0]?.path, true);
@@ -425,7 +417,7 @@ export class RedisBackend extends BaseBackend {
     }
   }
 
-  async info(): Promise<BackendInfo> {
+  async info(): Promise<contract.BackendInfo> {
     this.prefix(undefined);
     const [entries, bytes] = await this.#call('info', undefined, false, () =>
       Promise.all([this.#client.zcard(this.#index), this.#client.get(this.#bytes)]),
@@ -440,7 +432,7 @@ export class RedisBackend extends BaseBackend {
     };
   }
 
-  toConfig(): BackendConfig {
+  toConfig(): contract.BackendConfig {
     const o = this.#options;
     return {
       type: 'redis',
@@ -468,25 +460,11 @@ export class RedisBackend extends BaseBackend {
     return this.#entryPrefix + path;
   }
 
-  #putArgs(path: string, meta: Meta, value: Uint8Array, mode: string, ifMatch: string) {
-    return [
-      this.#entry(path),
-      this.#index,
-      this.#bytes,
-      path,
-      mode,
-      ifMatch,
-      meta.etag,
-      meta.size,
-      meta.checksum,
-      meta.createdAt,
-      meta.modifiedAt,
-      JSON.stringify(meta.attrs),
-      Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-    ] as const;
+  #putArgs(path: string, meta: contract.Meta, value: Uint8Array, mode: string, ifMatch: string) {
+    return [this.#entry(path), this.#index, this.#bytes, path, mode, ifMatch, ...entryFields(meta, value)] as const;
   }
 
-  #stored(fields: (Buffer | null)[] | undefined, path: string): StoredValue | undefined {
+  #stored(fields: (Buffer | null)[] | undefined, path: string): contract.StoredValue | undefined {
     if (!fields) return undefined;
     const meta = fieldsMeta(fields.slice(1));
     if (!meta) return undefined;
@@ -534,7 +512,7 @@ export const REDIS_ERRORS: DriverErrorTable = {
  * Parses `redis://[user:pass@]host:port/db?prefix=...&connectTimeoutMs=...&passwordEnv=VAR`;
  * a database that is not a number, and unknown parameters, are refused before connecting.
  */
-export function configFromUrl(url: string): BackendConfig {
+export function configFromUrl(url: string): contract.BackendConfig {
   const u = parseUrl(url);
   const params = u.searchParams;
   checkKnownParams(params, URL_PARAMS, 'redis');
@@ -569,6 +547,9 @@ function checkDatabaseNumber(db: unknown): number {
 }
 
 /** Opens a Redis store from its config. */
-export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<RedisBackend> {
+export async function openFromConfig(
+  config: contract.BackendConfig,
+  options?: contract.OpenOptions,
+): Promise<RedisBackend> {
   return RedisBackend.open(optionsFromConfig<RedisBackendOptions>(config), options);
 }

@@ -1,18 +1,6 @@
 import type * as S3 from '@aws-sdk/client-s3';
 import { matchesAttrs } from '../core/attr-filter.ts';
-import type {
-  BackendConfig,
-  BackendInfo,
-  Capabilities,
-  DeleteOptions,
-  ListedEntry,
-  ListOptions,
-  Meta,
-  OpenOptions,
-  PutManyEntry,
-  PutOptions,
-  StoredValue,
-} from '../core/backend.ts';
+import type * as contract from '../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../core/backend-base.ts';
 import { CorruptValueError, OperationError, StoreNotFoundError } from '../core/errors.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, splitPath } from '../core/keys.ts';
@@ -67,7 +55,7 @@ const HEADER_BYTES = 4096;
  * ```
  */
 export class S3Backend extends BaseBackend {
-  readonly capabilities: Capabilities;
+  readonly capabilities: contract.Capabilities;
   readonly label: string;
   readonly #s3: typeof S3;
   readonly #client: S3.S3Client;
@@ -97,7 +85,7 @@ export class S3Backend extends BaseBackend {
    * the bucket must exist, and with a prefix hold an object under it (an emptied prefix
    * leaves nothing behind); otherwise `StoreNotFoundError`, and nothing is created.
    */
-  static async open(options: S3BackendOptions, openOptions: OpenOptions = {}): Promise<S3Backend> {
+  static async open(options: S3BackendOptions, openOptions: contract.OpenOptions = {}): Promise<S3Backend> {
     const s3 = await loadDriver<typeof S3>('@aws-sdk/client-s3', 's3');
     const secret =
       options.secretAccessKey ?? (options.secretAccessKeyEnv ? process.env[options.secretAccessKeyEnv] : undefined);
@@ -144,7 +132,7 @@ export class S3Backend extends BaseBackend {
     if (!page.KeyCount) throw missing(`There is nothing under the prefix '${this.#base}' of bucket '${bucket}'`);
   }
 
-  async get(input: KeyInput): Promise<StoredValue | undefined> {
+  async get(input: KeyInput): Promise<contract.StoredValue | undefined> {
     const { path } = this.key(input);
     const object = await this.#read(path);
     if (!object) return undefined;
@@ -154,12 +142,12 @@ export class S3Backend extends BaseBackend {
     return { value: new Uint8Array(entry.value), meta };
   }
 
-  async stat(input: KeyInput): Promise<Meta | undefined> {
+  async stat(input: KeyInput): Promise<contract.Meta | undefined> {
     const { path } = this.key(input);
     return this.#statObject(path);
   }
 
-  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+  async put(input: KeyInput, value: Uint8Array, options: contract.PutOptions = {}): Promise<contract.Meta> {
     const { path } = this.checkPut(input, value, options);
     this.#needConditions(path, options.ifAbsent || options.ifMatch !== undefined);
     const previous = options.ifAbsent ? undefined : await this.stat(path);
@@ -186,7 +174,7 @@ export class S3Backend extends BaseBackend {
     }
   }
 
-  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+  async delete(input: KeyInput, options: contract.DeleteOptions = {}): Promise<boolean> {
     const { path } = this.key(input);
     this.#needConditions(path, options.ifMatch !== undefined);
     const current = await this.stat(path);
@@ -210,7 +198,7 @@ export class S3Backend extends BaseBackend {
     return true;
   }
 
-  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+  async *list(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<contract.ListedEntry> {
     const plan = this.planList(prefixInput, options);
     let emitted = 0;
     for await (const paths of this.#pagesOfPaths(plan)) {
@@ -226,7 +214,7 @@ export class S3Backend extends BaseBackend {
   }
 
   /** Keys from ListObjectsV2 alone, with no request per object (unless `where` needs headers). */
-  override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
+  override async *keys(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<Key> {
     const plan = this.planList(prefixInput, options);
     if (plan.where) {
       yield* super.keys(prefixInput, options);
@@ -262,12 +250,12 @@ export class S3Backend extends BaseBackend {
     } while (token !== undefined);
   }
 
-  override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
+  override async getMany(keys: readonly KeyInput[]): Promise<(contract.StoredValue | undefined)[]> {
     for (const key of keys) this.key(key);
     return inParallel(keys, PARALLEL, (k) => this.get(k));
   }
 
-  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+  override async putMany(entries: readonly contract.PutManyEntry[]): Promise<contract.Meta[]> {
     const paths = entries.map((e) => this.checkPut(e.key, e.value, { attrs: e.attrs }).path);
     return inParallelPerKey(entries, paths, PARALLEL, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
   }
@@ -287,7 +275,7 @@ export class S3Backend extends BaseBackend {
     return paths.length;
   }
 
-  async info(): Promise<BackendInfo> {
+  async info(): Promise<contract.BackendInfo> {
     const { entries, bytes } = await this.countByListing();
     return {
       type: 's3',
@@ -299,7 +287,7 @@ export class S3Backend extends BaseBackend {
     };
   }
 
-  toConfig(): BackendConfig {
+  toConfig(): contract.BackendConfig {
     const o = this.#options;
     return {
       type: 's3',
@@ -348,7 +336,7 @@ export class S3Backend extends BaseBackend {
     }
   }
 
-  async #statObject(path: string): Promise<Meta | undefined> {
+  async #statObject(path: string): Promise<contract.Meta | undefined> {
     const first = await this.#read(path, `bytes=0-${HEADER_BYTES - 1}`);
     if (!first) return undefined;
     let header: ReturnType<typeof parseHeader>;
@@ -429,7 +417,7 @@ function isPreconditionFailure(error: unknown): boolean {
 }
 
 /** Parses `s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=...&accessKeyId=...&secretAccessKeyEnv=VAR&conditionalWrites=none`. */
-export function configFromUrl(url: string): BackendConfig {
+export function configFromUrl(url: string): contract.BackendConfig {
   const u = parseUrl(url);
   const p = u.searchParams;
   const conditionalWrites = p.get('conditionalWrites') ?? undefined;
@@ -451,7 +439,10 @@ export function configFromUrl(url: string): BackendConfig {
 }
 
 /** Opens an S3 store from its config. */
-export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<S3Backend> {
+export async function openFromConfig(
+  config: contract.BackendConfig,
+  options?: contract.OpenOptions,
+): Promise<S3Backend> {
   return S3Backend.open(
     {
       bucket: String(config.bucket),

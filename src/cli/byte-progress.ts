@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { SingleBar } from 'cli-progress';
-import { formatBytes } from './output.ts';
+import { formatBytes } from '../ui/byte-count.ts';
 
 /** Bytes moved so far, drawn as a progress bar on a terminal. */
 export interface ByteProgress {

@@ -66,20 +66,8 @@ export interface OptimizationResultInit {
   sets?: Iterable<ResultSet>;
 }
 
-/** The JSON form of an {@link OptimizationResult}. */
-export interface OptimizationResultJSON {
-  /** See {@link OptimizationResultInit.id}. */
-  id: string;
-  /** See {@link OptimizationResultInit.problem}. */
-  problem: ProblemDescription;
-  /** See {@link OptimizationResultInit.designVariables}. */
-  designVariables: DesignVariable[];
-  /** See {@link OptimizationResultInit.objectives}. */
-  objectives: Objective[];
-  /** See {@link OptimizationResultInit.constraints}. */
-  constraints: Constraint[];
-  /** See {@link OptimizationResultInit.metadata}. */
-  metadata: JsonObject;
+/** The JSON form of an {@link OptimizationResult}: every field of its init filled in, and its sets as JSON. */
+export interface OptimizationResultJSON extends Required<Omit<OptimizationResultInit, 'sets'>> {
   /** The sets, sorted by name. */
   sets: ResultSetJSON[];
 }

@@ -1,20 +1,5 @@
 import { matchesAttrs } from '../core/attr-filter.ts';
-import type {
-  Backend,
-  BackendConfig,
-  BackendInfo,
-  Capabilities,
-  CompactOptions,
-  CompactReport,
-  DeleteOptions,
-  ListedEntry,
-  ListOptions,
-  Meta,
-  OpenOptions,
-  PutManyEntry,
-  PutOptions,
-  StoredValue,
-} from '../core/backend.ts';
+import type * as contract from '../core/backend.ts';
 import { BaseBackend } from '../core/backend-base.ts';
 import { ConditionFailedError, ConnectionError, OperationError, StorageError } from '../core/errors.ts';
 import type { JsonValue } from '../core/json.ts';
@@ -41,9 +26,9 @@ export interface SecondaryFailure {
 /** Options of {@link TieredBackend}. */
 export interface TieredBackendOptions {
   /** The authoritative store: every acknowledged write is here. */
-  primary: Backend;
+  primary: contract.Backend;
   /** A copy (backup, archive); its failures never fail a write to the primary. */
-  secondary?: Backend | undefined;
+  secondary?: contract.Backend | undefined;
   /** An in-memory cache in front of the primary. */
   cache?: CacheOptions | undefined;
   /** Called for each write the secondary did not take. */
@@ -69,8 +54,8 @@ export interface TierView {
 }
 
 interface Shared {
-  primary: Backend;
-  secondary: Backend | undefined;
+  primary: contract.Backend;
+  secondary: contract.Backend | undefined;
   cache: ByteCache | undefined;
   options: TieredBackendOptions;
   failures: SecondaryFailure[];
@@ -81,7 +66,7 @@ interface Shared {
 let viewOf: { shared: Shared; view: TierView } | undefined;
 
 /**
- * A cache, a primary and an optional secondary behind one {@link Backend}, so every
+ * A cache, a primary and an optional secondary behind one {@link contract.Backend}, so every
  * layer (PersiDict, ResultStore, the CAS) can sit on it unchanged. Writes go to the
  * primary, then the cache and the secondary; a secondary that fails or hangs is
  * reported, never fatal, and `sync` repairs it. Reads try the cache, then the primary,
@@ -95,7 +80,7 @@ let viewOf: { shared: Shared; view: TierView } | undefined;
  * ```
  */
 export class TieredBackend extends BaseBackend {
-  readonly capabilities: Capabilities;
+  readonly capabilities: contract.Capabilities;
   readonly label: string;
   readonly #s: Shared;
   readonly #view: Required<TierView>;
@@ -135,12 +120,12 @@ export class TieredBackend extends BaseBackend {
   }
 
   /** The primary tier. */
-  get primary(): Backend {
+  get primary(): contract.Backend {
     return this.#s.primary;
   }
 
   /** The secondary tier, if any. */
-  get secondary(): Backend | undefined {
+  get secondary(): contract.Backend | undefined {
     return this.#s.secondary;
   }
 
@@ -154,7 +139,7 @@ export class TieredBackend extends BaseBackend {
     return this.#s.failures.splice(0);
   }
 
-  async get(input: KeyInput): Promise<StoredValue | undefined> {
+  async get(input: KeyInput): Promise<contract.StoredValue | undefined> {
     const { path } = this.key(input);
     const from = this.#view.readFrom;
     if (from === 'secondary') return this.#s.secondary?.get(path);
@@ -170,7 +155,7 @@ export class TieredBackend extends BaseBackend {
     return found;
   }
 
-  async stat(input: KeyInput): Promise<Meta | undefined> {
+  async stat(input: KeyInput): Promise<contract.Meta | undefined> {
     const { path } = this.key(input);
     const from = this.#view.readFrom;
     if (from === 'secondary') return this.#s.secondary?.stat(path);
@@ -185,9 +170,9 @@ export class TieredBackend extends BaseBackend {
     return this.#secondaryRead('stat', path, () => secondary.stat(path));
   }
 
-  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+  async put(input: KeyInput, value: Uint8Array, options: contract.PutOptions = {}): Promise<contract.Meta> {
     const { path } = this.checkPut(input, value, options);
-    let meta: Meta;
+    let meta: contract.Meta;
     try {
       meta = await this.#s.primary.put(path, value, options);
     } catch (error) {
@@ -204,7 +189,11 @@ export class TieredBackend extends BaseBackend {
    * Streams the value into the primary (which chunks it), then, with `replicate`, from the
    * primary into the secondary. A large value is not cached; a cached older one is dropped.
    */
-  override async putStream(input: KeyInput, source: ByteSource, options: PutStreamOptions = {}): Promise<Meta> {
+  override async putStream(
+    input: KeyInput,
+    source: ByteSource,
+    options: PutStreamOptions = {},
+  ): Promise<contract.Meta> {
     const { path } = this.key(input);
     this.#s.cache?.delete(path);
     const meta = await this.#s.primary.putStream(path, source, options);
@@ -249,7 +238,7 @@ export class TieredBackend extends BaseBackend {
   }
 
   /** Runs the maintenance of each tier (the primary's, then the secondary's) and adds up what they removed. */
-  async compact(options?: CompactOptions): Promise<CompactReport> {
+  async compact(options?: contract.CompactOptions): Promise<contract.CompactReport> {
     this.assertOpen();
     let removed = 0;
     let orphanChunkSets = 0;
@@ -263,7 +252,7 @@ export class TieredBackend extends BaseBackend {
     return { removed, details: { orphanChunkSets } };
   }
 
-  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+  async delete(input: KeyInput, options: contract.DeleteOptions = {}): Promise<boolean> {
     const { path } = this.key(input);
     this.#s.cache?.delete(path);
     const existed = await this.#s.primary.delete(path, options);
@@ -276,7 +265,7 @@ export class TieredBackend extends BaseBackend {
     return existed || fromSecondary;
   }
 
-  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+  async *list(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<contract.ListedEntry> {
     const plan = this.planList(prefixInput, options);
     const from = this.#view.readFrom;
     if (from === 'cache') {
@@ -292,37 +281,40 @@ export class TieredBackend extends BaseBackend {
       }
       return;
     }
-    const tier = from === 'secondary' ? this.#s.secondary : this.#s.primary;
-    if (!tier) return;
-    if (tier !== this.#s.primary || !this.#view.fallback || !this.#s.secondary) {
-      yield* tier.list(plan.prefix.segments, options);
-      return;
-    }
-    yield* this.#listWithFallback(plan.prefix.segments, options, (b, p, o) => b.list(p, o));
+    yield* this.#listTier(plan.prefix.segments, options, (b, p, o) => b.list(p, o));
   }
 
-  override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
+  override async *keys(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<Key> {
     const plan = this.planList(prefixInput, options);
     const from = this.#view.readFrom;
     if (from === 'cache') {
       for await (const { key } of this.list(prefixInput, options)) yield key;
       return;
     }
-    const tier = from === 'secondary' ? this.#s.secondary : this.#s.primary;
+    yield* this.#listTier(plan.prefix.segments, options, (b, p, o) => b.keys(p, o));
+  }
+
+  // list() and keys() share this past the cache (which only list() reads entry by entry).
+  async *#listTier<T>(
+    prefix: Key,
+    options: contract.ListOptions,
+    listOf: (backend: contract.Backend, prefix: Key, options: contract.ListOptions) => AsyncIterable<T>,
+  ): AsyncIterable<T> {
+    const tier = this.#view.readFrom === 'secondary' ? this.#s.secondary : this.#s.primary;
     if (!tier) return;
-    if (tier !== this.#s.primary || !this.#view.fallback || !this.#s.secondary) {
-      yield* tier.keys(plan.prefix.segments, options);
-      return;
+    if (tier === this.#s.primary && this.#view.fallback && this.#s.secondary) {
+      yield* this.#listWithFallback(prefix, options, listOf);
+    } else {
+      yield* listOf(tier, prefix, options);
     }
-    yield* this.#listWithFallback(plan.prefix.segments, options, (b, p, o) => b.keys(p, o));
   }
 
   // Lists the primary; when it is down before the first item, lists the secondary instead.
   // A failure part-way through a listing is not hidden: entries would silently go missing.
   async *#listWithFallback<T>(
     prefix: Key,
-    options: ListOptions,
-    listOf: (backend: Backend, prefix: Key, options: ListOptions) => AsyncIterable<T>,
+    options: contract.ListOptions,
+    listOf: (backend: contract.Backend, prefix: Key, options: contract.ListOptions) => AsyncIterable<T>,
   ): AsyncIterable<T> {
     const iterator = listOf(this.#s.primary, prefix, options)[Symbol.asyncIterator]();
     let first: IteratorResult<T>;
@@ -330,7 +322,7 @@ export class TieredBackend extends BaseBackend {
       first = await iterator.next();
     } catch (error) {
       this.#whenPrimaryDown(error);
-      yield* listOf(this.#s.secondary as Backend, prefix, options);
+      yield* listOf(this.#s.secondary as contract.Backend, prefix, options);
       return;
     }
     if (first.done) return;
@@ -338,12 +330,12 @@ export class TieredBackend extends BaseBackend {
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   }
 
-  override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
+  override async getMany(keys: readonly KeyInput[]): Promise<(contract.StoredValue | undefined)[]> {
     const paths = keys.map((k) => this.key(k).path);
     if (this.#view.readFrom !== 'primary' && this.#view.readFrom !== 'any')
       return Promise.all(paths.map((p) => this.get(p)));
     const cache = this.#view.useCache ? this.#s.cache : undefined;
-    const out: (StoredValue | undefined)[] = paths.map((p) => cache?.get(p));
+    const out: (contract.StoredValue | undefined)[] = paths.map((p) => cache?.get(p));
     const missing = paths.map((_p, i) => (out[i] ? -1 : i)).filter((i) => i >= 0);
     if (missing.length) {
       const found = await this.#readMany(missing.map((i) => paths[i] as string));
@@ -355,11 +347,11 @@ export class TieredBackend extends BaseBackend {
     return out;
   }
 
-  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+  override async putMany(entries: readonly contract.PutManyEntry[]): Promise<contract.Meta[]> {
     const paths = entries.map((e) => this.checkPut(e.key, e.value, { attrs: e.attrs }).path);
     const metas = await this.#s.primary.putMany(entries);
     for (const [i, path] of paths.entries())
-      this.#s.cache?.set(path, { value: (entries[i] as PutManyEntry).value, meta: metas[i] as Meta });
+      this.#s.cache?.set(path, { value: (entries[i] as contract.PutManyEntry).value, meta: metas[i] as contract.Meta });
     if (this.#view.replicate) {
       await this.#onSecondary('putMany', paths, (b) =>
         b.putMany(entries.map((e, i) => ({ key: paths[i] as string, value: e.value, attrs: metas[i]?.attrs }))),
@@ -444,7 +436,7 @@ export class TieredBackend extends BaseBackend {
     return report;
   }
 
-  async info(): Promise<BackendInfo> {
+  async info(): Promise<contract.BackendInfo> {
     this.prefix(undefined);
     const primary = await this.#s.primary.info();
     const secondary = this.#s.secondary
@@ -473,7 +465,7 @@ export class TieredBackend extends BaseBackend {
     };
   }
 
-  toConfig(): BackendConfig {
+  toConfig(): contract.BackendConfig {
     const cache = this.#s.cache;
     return {
       type: 'tiered',
@@ -490,7 +482,7 @@ export class TieredBackend extends BaseBackend {
     await this.#s.secondary?.close();
   }
 
-  #tier(tier: Tier): Backend {
+  #tier(tier: Tier): contract.Backend {
     if (tier === 'primary') return this.#s.primary;
     if (tier === 'secondary' && this.#s.secondary) return this.#s.secondary;
     throw new OperationError(`This tiered store has no ${tier} tier`, { backend: this.label });
@@ -512,7 +504,7 @@ export class TieredBackend extends BaseBackend {
    * down. A secondary hit found on a primary miss is copied back to the primary (read
    * repair), so the ETag returned is the primary's and conditional writes work on it.
    */
-  async #read(path: string): Promise<StoredValue | undefined> {
+  async #read(path: string): Promise<contract.StoredValue | undefined> {
     const primary = await this.#s.primary.get(path).catch((error: unknown) => this.#whenPrimaryDown(error));
     const secondary = this.#s.secondary;
     if (primary || !secondary || !this.#view.fallback) return primary ?? undefined;
@@ -521,14 +513,14 @@ export class TieredBackend extends BaseBackend {
     return primary === null ? copy : this.#repair(path, copy);
   }
 
-  async #readMany(paths: string[]): Promise<(StoredValue | undefined)[]> {
+  async #readMany(paths: string[]): Promise<(contract.StoredValue | undefined)[]> {
     const found = await this.#s.primary.getMany(paths).catch((error: unknown) => this.#whenPrimaryDown(error));
     const secondary = this.#s.secondary;
     if (found && (!secondary || !this.#view.fallback)) return found;
     const missing = paths.filter((_, i) => !found?.[i]);
     if (!secondary || missing.length === 0) return found ?? paths.map(() => undefined);
     const copies = (await this.#secondaryRead('getMany', missing[0] as string, () => secondary.getMany(missing))) ?? [];
-    const repaired = new Map<string, StoredValue | undefined>();
+    const repaired = new Map<string, contract.StoredValue | undefined>();
     for (const [j, path] of missing.entries()) {
       const copy = copies[j];
       repaired.set(path, copy && found ? await this.#repair(path, copy) : copy);
@@ -536,7 +528,7 @@ export class TieredBackend extends BaseBackend {
     return paths.map((path, i) => found?.[i] ?? repaired.get(path));
   }
 
-  async #repair(path: string, copy: StoredValue): Promise<StoredValue | undefined> {
+  async #repair(path: string, copy: contract.StoredValue): Promise<contract.StoredValue | undefined> {
     try {
       const meta = await this.#s.primary.put(path, copy.value, { ifAbsent: true, attrs: copy.meta.attrs });
       return { value: copy.value, meta };
@@ -556,7 +548,7 @@ export class TieredBackend extends BaseBackend {
     return result;
   }
 
-  async #onSecondary(operation: string, keys: string[], fn: (b: Backend) => Promise<unknown>): Promise<void> {
+  async #onSecondary(operation: string, keys: string[], fn: (b: contract.Backend) => Promise<unknown>): Promise<void> {
     const secondary = this.#s.secondary;
     if (!secondary) return;
     try {
@@ -596,7 +588,7 @@ export class TieredBackend extends BaseBackend {
 }
 
 /** Parses nothing: tiered stores are configured with objects, not URLs. */
-export function configFromUrl(url: string): BackendConfig {
+export function configFromUrl(url: string): contract.BackendConfig {
   throw new OperationError(`A tiered store is opened from a config object, not a URL (${url})`);
 }
 
@@ -604,11 +596,16 @@ export function configFromUrl(url: string): BackendConfig {
  * Opens a tiered store from {@link TieredBackend.toConfig}'s output; `options` (such as
  * `{ create: false }`) apply to the primary and the secondary. The cache is in memory.
  */
-export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<TieredBackend> {
-  const primary = await openBackend(config.primary as unknown as BackendConfig, options);
-  let secondary: Backend | undefined;
+export async function openFromConfig(
+  config: contract.BackendConfig,
+  options?: contract.OpenOptions,
+): Promise<TieredBackend> {
+  const primary = await openBackend(config.primary as unknown as contract.BackendConfig, options);
+  let secondary: contract.Backend | undefined;
   try {
-    secondary = config.secondary ? await openBackend(config.secondary as unknown as BackendConfig, options) : undefined;
+    secondary = config.secondary
+      ? await openBackend(config.secondary as unknown as contract.BackendConfig, options)
+      : undefined;
   } catch (error) {
     await primary.close().catch(() => undefined);
     throw error;

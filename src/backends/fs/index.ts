@@ -13,20 +13,7 @@ import {
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { matchesAttrs } from '../../core/attr-filter.ts';
-import type {
-  BackendConfig,
-  BackendInfo,
-  Capabilities,
-  CompactReport,
-  DeleteOptions,
-  ListedEntry,
-  ListOptions,
-  Meta,
-  OpenOptions,
-  PutManyEntry,
-  PutOptions,
-  StoredValue,
-} from '../../core/backend.ts';
+import type * as contract from '../../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
 import {
   CapacityError,
@@ -66,7 +53,7 @@ export interface FsBackendOptions {
 }
 
 /** What {@link FsBackend.compact} removed. */
-export interface FsCompactReport extends CompactReport {
+export interface FsCompactReport extends contract.CompactReport {
   /** All files and folders removed. */
   removed: number;
   /** Temporary files of interrupted writes removed. */
@@ -77,7 +64,7 @@ export interface FsCompactReport extends CompactReport {
   directories: number;
 }
 
-const CAPABILITIES: Capabilities = {
+const CAPABILITIES: contract.Capabilities = {
   persistent: true,
   atomicConditionalWrite: true,
   multiProcess: true,
@@ -126,7 +113,7 @@ export class FsBackend extends BaseBackend {
    * Opens a store rooted at `options.root`, creating the folder if needed; with
    * `{ create: false }` the folder must exist already (`StoreNotFoundError`).
    */
-  static async open(options: FsBackendOptions, openOptions: OpenOptions = {}): Promise<FsBackend> {
+  static async open(options: FsBackendOptions, openOptions: contract.OpenOptions = {}): Promise<FsBackend> {
     const backend = new FsBackend(options);
     if (openOptions.create === false) {
       if (!isFolder(backend.#root)) {
@@ -148,7 +135,7 @@ export class FsBackend extends BaseBackend {
     return backend;
   }
 
-  async get(input: KeyInput): Promise<StoredValue | undefined> {
+  async get(input: KeyInput): Promise<contract.StoredValue | undefined> {
     const { segments, path } = this.key(input);
     let bytes: Buffer;
     try {
@@ -163,13 +150,13 @@ export class FsBackend extends BaseBackend {
     return { value: entry.value, meta: entry.meta };
   }
 
-  async stat(input: KeyInput): Promise<Meta | undefined> {
+  async stat(input: KeyInput): Promise<contract.Meta | undefined> {
     const { segments, path } = this.key(input);
     const header = await this.#header(this.#valueFile(segments), path);
     return header?.path === path ? header.meta : undefined;
   }
 
-  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+  async put(input: KeyInput, value: Uint8Array, options: contract.PutOptions = {}): Promise<contract.Meta> {
     const { segments, path } = this.checkPut(input, value, options);
     const file = this.#valueFile(segments);
     const attrs = copyAttrs(options.attrs);
@@ -211,8 +198,8 @@ export class FsBackend extends BaseBackend {
     file: string,
     value: Uint8Array,
     attrs: ReturnType<typeof copyAttrs>,
-    options: PutOptions,
-  ): Meta | undefined {
+    options: contract.PutOptions,
+  ): contract.Meta | undefined {
     if (this.#fsync || value.byteLength > SYNC_PUT_BYTES) return undefined;
     if (segments.length > 1 && !this.#knownDirs.has(this.#dirOf(segments.slice(0, -1)))) return undefined;
     const lockFile = file.slice(0, -VALUE_SUFFIX.length) + LOCK_SUFFIX;
@@ -281,7 +268,7 @@ export class FsBackend extends BaseBackend {
     }
   }
 
-  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+  async delete(input: KeyInput, options: contract.DeleteOptions = {}): Promise<boolean> {
     const { segments, path } = this.key(input);
     const file = this.#valueFile(segments);
     const before = await this.#header(file, path);
@@ -302,7 +289,7 @@ export class FsBackend extends BaseBackend {
     });
   }
 
-  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+  async *list(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<contract.ListedEntry> {
     const plan = this.planList(prefixInput, options);
     let emitted = 0;
     for await (const entry of this.#walk(this.#dirOf(plan.prefix.segments), plan.prefix.path, plan)) {
@@ -317,7 +304,7 @@ export class FsBackend extends BaseBackend {
    * for a file name, whose name is a hash). Unlike `list`, a damaged entry is listed; `get`
    * reports it. With `where`, headers must be read, so this falls back to `list`.
    */
-  override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
+  override async *keys(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<Key> {
     const plan = this.planList(prefixInput, options);
     if (plan.where) {
       yield* super.keys(prefixInput, options);
@@ -327,7 +314,7 @@ export class FsBackend extends BaseBackend {
   }
 
   // Each key has its own lock, so distinct keys are written in parallel (libuv's pool does the I/O).
-  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+  override async putMany(entries: readonly contract.PutManyEntry[]): Promise<contract.Meta[]> {
     const paths = entries.map((e) => this.checkPut(e.key, e.value, { attrs: e.attrs }).path);
     return inParallelPerKey(entries, paths, PARALLEL_WRITES, (e) => this.put(e.key, e.value, { attrs: e.attrs }));
   }
@@ -350,7 +337,7 @@ export class FsBackend extends BaseBackend {
     return removed;
   }
 
-  async info(): Promise<BackendInfo> {
+  async info(): Promise<contract.BackendInfo> {
     const { entries, bytes } = await this.countByListing();
     return {
       type: 'fs',
@@ -362,7 +349,7 @@ export class FsBackend extends BaseBackend {
     };
   }
 
-  toConfig(): BackendConfig {
+  toConfig(): contract.BackendConfig {
     return {
       type: 'fs',
       root: this.#root,
@@ -574,7 +561,7 @@ export class FsBackend extends BaseBackend {
     return items.filter((item) => item.sortKey.startsWith(plan.startsWith));
   }
 
-  async *#walk(dir: string, dirPath: string, plan: ListPlan): AsyncGenerator<ListedEntry> {
+  async *#walk(dir: string, dirPath: string, plan: ListPlan): AsyncGenerator<contract.ListedEntry> {
     for (const item of await this.#itemsOf(dir, dirPath, plan)) {
       const path = joinPath(dirPath, item.sortKey);
       if (item.kind === 'value') {
@@ -665,7 +652,7 @@ const PARALLEL_WRITES = 16;
 const SYNC_PUT_BYTES = 64 * 1024;
 
 /** Parses `file:///abs/dir` or `file:./rel/dir` (`?fsync=false` to skip fsync). */
-export function configFromUrl(url: string): BackendConfig {
+export function configFromUrl(url: string): contract.BackendConfig {
   const { path, params } = parseLocalUrl(url);
   if (path === '') throw new OperationError(`A file URL needs a directory: ${url}`);
   const fsync = params.get('fsync');
@@ -681,7 +668,10 @@ function isFolder(path: string): boolean {
 }
 
 /** Opens a filesystem store from its config. */
-export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<FsBackend> {
+export async function openFromConfig(
+  config: contract.BackendConfig,
+  options?: contract.OpenOptions,
+): Promise<FsBackend> {
   return FsBackend.open(
     {
       root: String(config.root),

@@ -1,19 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type * as H5 from 'h5wasm';
-import type {
-  BackendConfig,
-  BackendInfo,
-  Capabilities,
-  DeleteOptions,
-  ListedEntry,
-  ListOptions,
-  Meta,
-  OpenOptions,
-  PutManyEntry,
-  PutOptions,
-  StoredValue,
-} from '../../core/backend.ts';
+import type * as contract from '../../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../../core/backend-base.ts';
 import { ConnectionError, OperationError, StoreNotFoundError } from '../../core/errors.ts';
 import { compareKeyPaths, type KeyInput, prefixRange } from '../../core/keys.ts';
@@ -50,7 +38,7 @@ export interface Hdf5BackendOptions {
   group?: string | undefined;
 }
 
-const CAPABILITIES: Capabilities = {
+const CAPABILITIES: contract.Capabilities = {
   persistent: true,
   // Every check-then-write runs synchronously on the one open handle of this process,
   // and a lock file keeps other processes out, so nothing can interleave.
@@ -97,7 +85,7 @@ export class Hdf5Backend extends BaseBackend {
    * Opens the file at `options.path`, creating it and its group if needed; with
    * `{ create: false }` both must exist already (`StoreNotFoundError`).
    */
-  static async open(options: Hdf5BackendOptions, openOptions: OpenOptions = {}): Promise<Hdf5Backend> {
+  static async open(options: Hdf5BackendOptions, openOptions: contract.OpenOptions = {}): Promise<Hdf5Backend> {
     const path = resolve(options.path);
     const group = options.group ?? DEFAULT_GROUP;
     const label = `hdf5:${path}#${group}`;
@@ -120,17 +108,17 @@ export class Hdf5Backend extends BaseBackend {
     }
   }
 
-  async get(input: KeyInput): Promise<StoredValue | undefined> {
+  async get(input: KeyInput): Promise<contract.StoredValue | undefined> {
     const { path } = this.key(input);
     return this.#read(path);
   }
 
-  async stat(input: KeyInput): Promise<Meta | undefined> {
+  async stat(input: KeyInput): Promise<contract.Meta | undefined> {
     const { path } = this.key(input);
     return this.#state.live.get(path);
   }
 
-  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+  async put(input: KeyInput, value: Uint8Array, options: contract.PutOptions = {}): Promise<contract.Meta> {
     const { path } = this.checkPut(input, value, options);
     const current = this.#state.live.get(path);
     if (options.ifAbsent && current) throw this.conditionFailed(path, current.etag, options);
@@ -142,7 +130,7 @@ export class Hdf5Backend extends BaseBackend {
     return meta;
   }
 
-  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+  async delete(input: KeyInput, options: contract.DeleteOptions = {}): Promise<boolean> {
     const { path } = this.key(input);
     const current = this.#state.live.get(path);
     if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) {
@@ -153,13 +141,13 @@ export class Hdf5Backend extends BaseBackend {
     return true;
   }
 
-  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+  async *list(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<contract.ListedEntry> {
     const plan = this.planList(prefixInput, options);
     // The snapshot may be older than a delete made while the caller was consuming it.
     yield* listSorted(this.#sorted(), plan, (path) => this.#state.live.get(path));
   }
 
-  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+  override async putMany(entries: readonly contract.PutManyEntry[]): Promise<contract.Meta[]> {
     const prepared = entries.map((e) => {
       const { path } = this.checkPut(e.key, e.value, { attrs: e.attrs });
       return { path, value: e.value, attrs: copyAttrs(e.attrs) };
@@ -196,7 +184,7 @@ export class Hdf5Backend extends BaseBackend {
     return doomed.length;
   }
 
-  async info(): Promise<BackendInfo> {
+  async info(): Promise<contract.BackendInfo> {
     this.prefix(undefined);
     let bytes = 0;
     for (const meta of this.#state.live.values()) bytes += meta.size;
@@ -224,7 +212,7 @@ export class Hdf5Backend extends BaseBackend {
     }
   }
 
-  toConfig(): BackendConfig {
+  toConfig(): contract.BackendConfig {
     return this.#group === DEFAULT_GROUP
       ? { type: 'hdf5', path: this.#path }
       : { type: 'hdf5', path: this.#path, group: this.#group };
@@ -263,7 +251,7 @@ export class Hdf5Backend extends BaseBackend {
     return this.#open.file.get(this.#group) as H5.Group;
   }
 
-  #read(path: string): StoredValue | undefined {
+  #read(path: string): contract.StoredValue | undefined {
     const meta = this.#state.live.get(path);
     if (!meta) return undefined;
     let value: Uint8Array;
@@ -280,7 +268,7 @@ export class Hdf5Backend extends BaseBackend {
 
   // Writes a slot other than the newest, flushes, and only then marks it valid: until that
   // last attribute reaches the file, the previous value stays the one read after a crash.
-  #write(path: string, value: Uint8Array, meta: Meta): void {
+  #write(path: string, value: Uint8Array, meta: contract.Meta): void {
     const slots = slotsFor(this.#state, path);
     const target = commitSlot(
       this.#open.file,
@@ -330,7 +318,7 @@ export class Hdf5Backend extends BaseBackend {
 }
 
 /** Parses `hdf5:///abs/file.h5?group=name` or `hdf5:./rel.h5`. */
-export function configFromUrl(url: string): BackendConfig {
+export function configFromUrl(url: string): contract.BackendConfig {
   const { path, params } = parseLocalUrl(url);
   if (path === '') throw new OperationError(`An hdf5 URL needs a file path: ${url}`);
   const group = params.get('group');
@@ -338,7 +326,10 @@ export function configFromUrl(url: string): BackendConfig {
 }
 
 /** Opens an HDF5 store from its config. */
-export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<Hdf5Backend> {
+export async function openFromConfig(
+  config: contract.BackendConfig,
+  options?: contract.OpenOptions,
+): Promise<Hdf5Backend> {
   return Hdf5Backend.open(
     { path: String(config.path), group: config.group === undefined ? undefined : String(config.group) },
     options,

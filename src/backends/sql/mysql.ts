@@ -3,13 +3,11 @@ import type { BackendConfig, Capabilities, OpenOptions } from '../../core/backen
 import { CapacityError } from '../../core/errors.ts';
 import { BusyHold } from '../kit/busy-hold.ts';
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
-import { loadDriver } from '../kit/load-driver.ts';
 import { SQL_CAPABILITIES, type SqlDialect, type SqlRow } from './dialect.ts';
 import type { DriverPool } from './pool-runner.ts';
 import { plainBytes } from './rows.ts';
-import { openServerStore, type ServerEngine } from './server-open.ts';
+import { type ServerEngine, serverBackend } from './server-open.ts';
 import { type SqlServerOptions, sqlServerConfigFromUrl, sqlServerOptionsFromConfig } from './server-options.ts';
-import { SqlBackend } from './sql-backend.ts';
 import { createTableSql } from './statements.ts';
 
 /** Options of {@link MysqlBackend}. */
@@ -145,6 +143,29 @@ function unrefIdleReaper(pool: MySql.Pool): void {
   };
 }
 
+const MYSQL: ServerEngine<{ default: typeof MySql }, MySql.Pool, MySql.Pool | MySql.PoolConnection> = {
+  type: 'mysql',
+  defaultPort: 3306,
+  driver: 'mysql2/promise',
+  createPool: (mysql, { login, connectTimeoutMs }, limits) =>
+    mysql.default.createPool({
+      ...login,
+      // Connections beyond maxIdle are closed after idling: the overflow.
+      connectionLimit: limits.max,
+      maxIdle: limits.keep,
+      connectTimeout: connectTimeoutMs,
+      charset: 'utf8mb4',
+      supportBigNumbers: true,
+    }),
+  driverPool: (pool) => mysqlPool(pool, new BusyHold()),
+  dialect: mysqlDialect,
+  async probe(runner) {
+    const rows = await runner.all('SELECT @@max_allowed_packet AS packet', []);
+    const packet = Number(rows[0]?.packet ?? 16 * 1024 * 1024);
+    return { details: { maxAllowedPacket: packet }, capabilities: { maxValueBytes: packet - PACKET_OVERHEAD } };
+  },
+};
+
 /**
  * MySQL or MariaDB through a `mysql2` pool. Keys live in a `VARBINARY` primary key, so
  * they order by bytes and prefixes are range scans; attrs are JSON (`where` becomes
@@ -157,50 +178,11 @@ function unrefIdleReaper(pool: MySql.Pool): void {
  * const store = await MysqlBackend.open({ host: '127.0.0.1', user: 'root', database: 'test' });
  * ```
  */
-export class MysqlBackend extends SqlBackend {
-  /**
-   * Connects, creates the table on first use (with `{ create: false }` it must exist
-   * already: `StoreNotFoundError`), and reads the server's `max_allowed_packet`, which
-   * bounds `capabilities.maxValueBytes`. Idle connections never keep the process alive.
-   */
-  static async open(options: MysqlBackendOptions, openOptions: OpenOptions = {}): Promise<MysqlBackend> {
-    return new MysqlBackend(await openServerStore(MYSQL, options, openOptions));
-  }
-}
-
-const MYSQL: ServerEngine<MySql.Pool, MySql.Pool | MySql.PoolConnection> = {
-  type: 'mysql',
-  defaultPort: 3306,
-  driver: 'mysql2',
-  async createPool({ options, password }, limits) {
-    const mysql = await loadDriver<{ default: typeof MySql }>('mysql2/promise', 'mysql');
-    return mysql.default.createPool({
-      host: options.host,
-      port: options.port,
-      user: options.user,
-      password,
-      database: options.database,
-      // Connections beyond maxIdle are closed after idling: the overflow.
-      connectionLimit: limits.max,
-      maxIdle: limits.keep,
-      connectTimeout: options.connectTimeoutMs ?? 5000,
-      charset: 'utf8mb4',
-      supportBigNumbers: true,
-    });
-  },
-  driverPool: (pool) => mysqlPool(pool, new BusyHold()),
-  endPool: (pool) => pool.end(),
-  dialect: mysqlDialect,
-  async probe(runner) {
-    const rows = await runner.all('SELECT @@max_allowed_packet AS packet', []);
-    const packet = Number(rows[0]?.packet ?? 16 * 1024 * 1024);
-    return { details: { maxAllowedPacket: packet }, capabilities: { maxValueBytes: packet - PACKET_OVERHEAD } };
-  },
-};
+export class MysqlBackend extends serverBackend(MYSQL) {}
 
 /** Parses `mysql://user:pass@host:3306/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
 export function configFromUrl(url: string): BackendConfig {
-  return sqlServerConfigFromUrl('mysql', url, 3306);
+  return sqlServerConfigFromUrl(MYSQL.type, url, MYSQL.defaultPort);
 }
 
 /** Opens a store from its config. */

@@ -1,12 +1,10 @@
 import type * as Pg from 'pg';
 import type { BackendConfig, Capabilities, OpenOptions } from '../../core/backend.ts';
 import { classifyDriverError, type DriverErrorTable } from '../kit/driver-errors.ts';
-import { loadDriver } from '../kit/load-driver.ts';
 import { NUMBERED_HOOKS, SQL_CAPABILITIES, type SqlDialect, type SqlRow, TEXT_KEY_HOOKS } from './dialect.ts';
 import type { DriverPool } from './pool-runner.ts';
-import { openServerStore, type ServerEngine } from './server-open.ts';
+import { type ServerEngine, serverBackend } from './server-open.ts';
 import { type SqlServerOptions, sqlServerConfigFromUrl, sqlServerOptionsFromConfig } from './server-options.ts';
-import { SqlBackend } from './sql-backend.ts';
 import { createTableSql } from './statements.ts';
 
 /** Options of {@link PostgresBackend}. */
@@ -72,6 +70,29 @@ function pgPool(pool: Pg.Pool): DriverPool<Pg.Pool | Pg.PoolClient> {
   };
 }
 
+const POSTGRES: ServerEngine<{ default: typeof Pg }, Pg.Pool, Pg.Pool | Pg.PoolClient> = {
+  type: 'postgres',
+  defaultPort: 5432,
+  driver: 'pg',
+  createPool(pg, { login, connectTimeoutMs }, limits) {
+    const pool = new pg.default.Pool({
+      ...login,
+      // Clients beyond `min` are closed after idling (pg's default 10 s): the overflow.
+      max: limits.max,
+      min: limits.keep,
+      connectionTimeoutMillis: connectTimeoutMs,
+      // A script that forgets close() exits once its queries are done, instead of
+      // waiting for the idle connections to time out.
+      allowExitOnIdle: true,
+    });
+    // An idle client losing its connection (server restart) must not crash the process.
+    pool.on('error', () => undefined);
+    return pool;
+  },
+  driverPool: pgPool,
+  dialect: postgresDialect,
+};
+
 /**
  * PostgreSQL through a `pg` pool: one table with a `COLLATE "C"` primary key (byte
  * order, range scans for prefixes), `jsonb` attrs (`where` becomes `@>`), `bytea`
@@ -82,48 +103,11 @@ function pgPool(pool: Pg.Pool): DriverPool<Pg.Pool | Pg.PoolClient> {
  * const store = await PostgresBackend.open({ host: '127.0.0.1', user: 'postgres', database: 'test' });
  * ```
  */
-export class PostgresBackend extends SqlBackend {
-  /**
-   * Connects, and creates the table on first use; with `{ create: false }` the table must
-   * exist already (`StoreNotFoundError`). Idle connections never keep the process alive.
-   */
-  static async open(options: PostgresBackendOptions, openOptions: OpenOptions = {}): Promise<PostgresBackend> {
-    return new PostgresBackend(await openServerStore(POSTGRES, options, openOptions));
-  }
-}
-
-const POSTGRES: ServerEngine<Pg.Pool, Pg.Pool | Pg.PoolClient> = {
-  type: 'postgres',
-  defaultPort: 5432,
-  driver: 'pg',
-  async createPool({ options, password }, limits) {
-    const pg = await loadDriver<{ default: typeof Pg }>('pg', 'postgres');
-    const pool = new pg.default.Pool({
-      host: options.host,
-      port: options.port,
-      user: options.user,
-      password,
-      database: options.database,
-      // Clients beyond `min` are closed after idling (pg's default 10 s): the overflow.
-      max: limits.max,
-      min: limits.keep,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-      // A script that forgets close() exits once its queries are done, instead of
-      // waiting for the idle connections to time out.
-      allowExitOnIdle: true,
-    });
-    // An idle client losing its connection (server restart) must not crash the process.
-    pool.on('error', () => undefined);
-    return pool;
-  },
-  driverPool: pgPool,
-  endPool: (pool) => pool.end(),
-  dialect: postgresDialect,
-};
+export class PostgresBackend extends serverBackend(POSTGRES) {}
 
 /** Parses `postgres://user:pass@host:5432/db?table=...&poolSize=...&connectTimeoutMs=...&echo=true&passwordEnv=VAR`. */
 export function configFromUrl(url: string): BackendConfig {
-  return sqlServerConfigFromUrl('postgres', url, 5432);
+  return sqlServerConfigFromUrl(POSTGRES.type, url, POSTGRES.defaultPort);
 }
 
 /** Opens a store from its config. */

@@ -1,5 +1,6 @@
 import type { Capabilities, OpenOptions } from '../../core/backend.ts';
 import type { JsonObject } from '../../core/json.ts';
+import { loadDriver, packageOf } from '../kit/load-driver.ts';
 import type { SqlDialect, SqlRunner } from './dialect.ts';
 import { echoingRunner } from './echo.ts';
 import { type DriverPool, poolRunner } from './pool-runner.ts';
@@ -11,23 +12,21 @@ import {
   serverTarget,
   sqlServerConfig,
 } from './server-options.ts';
-import type { SqlBackendSetup } from './sql-backend.ts';
+import { SqlBackend, type SqlBackendSetup } from './sql-backend.ts';
 import { prepareTable } from './table-check.ts';
 
 /** What one server engine (PostgreSQL, MySQL) brings to opening a store; the steps around it are shared. */
-export interface ServerEngine<P, C> {
+export interface ServerEngine<D, P, C> {
   /** Backend type, e.g. `postgres`. */
   readonly type: string;
   /** The port when the options name none. */
   readonly defaultPort: number;
-  /** The driver package, for `info()`. */
+  /** The driver module, loaded on the first open (e.g. `mysql2/promise`); its package is named in `info()`. */
   readonly driver: string;
-  /** Loads the driver and creates a pool keeping `keep` connections and opening at most `max`. */
-  createPool(target: ServerTarget, limits: { keep: number; max: number }): Promise<P>;
-  /** The pool as the shared runner drives it. */
+  /** Creates a pool with the loaded driver, keeping `keep` connections and opening at most `max`. */
+  createPool(driver: D, target: ServerTarget, limits: { keep: number; max: number }): P;
+  /** The pool as the shared runner drives it; its `end` also closes the pool when opening fails. */
   driverPool(pool: P): DriverPool<C>;
-  /** Closes the pool when opening fails. */
-  endPool(pool: P): Promise<void>;
   /** The dialect, with the secrets it keeps out of errors and the address it names in them. */
   dialect(secrets: readonly (string | undefined)[], address: string): SqlDialect;
   /** Reads server settings that bound the store (e.g. MySQL's packet size), once the table is ready. */
@@ -38,22 +37,23 @@ export interface ServerEngine<P, C> {
  * Connects, creates or checks the table, and returns what {@link SqlBackend} needs; a
  * failure closes the pool and is classified by the engine's dialect.
  */
-export async function openServerStore<P, C>(
-  engine: ServerEngine<P, C>,
+export async function openServerStore<D, P, C>(
+  engine: ServerEngine<D, P, C>,
   options: SqlServerOptions,
   openOptions: OpenOptions,
 ): Promise<SqlBackendSetup> {
   const target = serverTarget(engine.type, options, engine.defaultPort);
-  const { options: full, password, label, address } = target;
-  const pool = await engine.createPool(target, poolLimits(engine.type, full));
-  const dialect = engine.dialect([password], address);
-  const runner = echoingRunner(poolRunner(engine.driverPool(pool)), full.echo, label);
+  const { options: full, label, address } = target;
+  const driver = await loadDriver<D>(engine.driver, engine.type);
+  const pool = engine.driverPool(engine.createPool(driver, target, poolLimits(engine.type, full)));
+  const dialect = engine.dialect([target.login.password], address);
+  const runner = echoingRunner(poolRunner(pool), full.echo, label);
   let probed: { details: JsonObject; capabilities: Partial<Capabilities> } | undefined;
   try {
     await prepareTable(runner, dialect, { table: full.table, create: openOptions.create ?? true, label });
     probed = await engine.probe?.(runner);
   } catch (error) {
-    await engine.endPool(pool).catch(() => undefined);
+    await pool.end().catch(() => undefined);
     throw dialect.classify(error, { what: 'open', write: true, backend: label });
   }
   return {
@@ -63,7 +63,33 @@ export async function openServerStore<P, C>(
     label,
     location: label,
     config: sqlServerConfig(engine.type, full),
-    details: { ...serverDetails(full, engine.driver), ...probed?.details },
+    details: { ...serverDetails(full, packageOf(engine.driver)), ...probed?.details },
     capabilities: probed?.capabilities,
+  };
+}
+
+/** A server engine's backend class, as {@link serverBackend} makes it. */
+export interface ServerBackendClass {
+  /** @internal `open()` builds the setup. */
+  new (setup: SqlBackendSetup): SqlBackend;
+  /**
+   * Connects, and creates the table on first use; with `{ create: false }` the table must
+   * exist already (`StoreNotFoundError`). Idle connections never keep the process alive.
+   */
+  open<B>(this: new (setup: SqlBackendSetup) => B, options: SqlServerOptions, openOptions?: OpenOptions): Promise<B>;
+}
+
+/** The base of a server engine's backend class: a {@link SqlBackend} whose `open` connects through `engine`. */
+export function serverBackend<D, P, C>(engine: ServerEngine<D, P, C>): ServerBackendClass {
+  return class extends SqlBackend {
+    static async open<B>(
+      this: new (
+        setup: SqlBackendSetup,
+      ) => B,
+      options: SqlServerOptions,
+      openOptions: OpenOptions = {},
+    ): Promise<B> {
+      return new this(await openServerStore(engine, options, openOptions));
+    }
   };
 }

@@ -143,10 +143,22 @@ export function poolLimits(type: string, options: SqlServerOptions): { keep: num
   return { keep, max: keep + overflow };
 }
 
+/** Where and as whom a driver connects: the fields both drivers name alike. */
+export interface ServerLogin {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  readonly database: string | undefined;
+}
+
 /** Where a server store lives, resolved once at open: defaults filled in, password looked up. */
 export interface ServerTarget {
   readonly options: SqlServerOptions & { table: string; host: string; port: number };
-  readonly password: string | undefined;
+  /** What the engine hands its driver's pool to connect. */
+  readonly login: ServerLogin;
+  /** How long to wait for a connection, in ms. */
+  readonly connectTimeoutMs: number;
   /** `scheme://user@host:port/db?table=...`, never with the password. */
   readonly label: string;
   /** `host:port`, for connection errors. */
@@ -160,7 +172,14 @@ export function serverTarget(type: string, options: SqlServerOptions, defaultPor
   const user = full.user ? `${full.user}@` : '';
   return {
     options: full,
-    password: passwordFrom(options),
+    login: {
+      host: full.host,
+      port: full.port,
+      user: full.user,
+      password: passwordFrom(options),
+      database: full.database,
+    },
+    connectTimeoutMs: full.connectTimeoutMs ?? 5000,
     label: `${type}://${user}${full.host}:${full.port}/${full.database ?? ''}?table=${table}`,
     address: `${full.host}:${full.port}`,
   };

@@ -1,17 +1,4 @@
-import type {
-  Backend,
-  BackendConfig,
-  BackendInfo,
-  Capabilities,
-  CompactReport,
-  DeleteOptions,
-  ListedEntry,
-  ListOptions,
-  Meta,
-  PutManyEntry,
-  PutOptions,
-  StoredValue,
-} from '../../core/backend.ts';
+import type * as contract from '../../core/backend.ts';
 import { BaseBackend, copyAttrs, type ListPlan } from '../../core/backend-base.ts';
 import { StorageError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
@@ -35,17 +22,17 @@ export interface SqlBackendSetup {
   /** Where the data lives, for `info()` (a path, or the label of a server). */
   readonly location: string;
   /** What `toConfig()` returns (never a password). */
-  readonly config: BackendConfig;
+  readonly config: contract.BackendConfig;
   /** Engine details for `info()` (driver, pool size, ...). */
   readonly details: JsonObject;
   /** Overrides of the dialect's capabilities measured at open (e.g. the server's packet limit). */
-  readonly capabilities?: Partial<Capabilities> | undefined;
+  readonly capabilities?: Partial<contract.Capabilities> | undefined;
 }
 
 interface PreparedRow {
   readonly path: string;
   readonly value: Uint8Array;
-  readonly meta: Meta;
+  readonly meta: contract.Meta;
 }
 
 /**
@@ -54,9 +41,9 @@ interface PreparedRow {
  * count, listings as range scans on the primary key read in pages. Engines differ only
  * in their {@link SqlDialect}; see `sqlite.ts`, `postgres.ts`, `mysql.ts`, `duckdb.ts`.
  */
-export class SqlBackend extends BaseBackend implements Backend {
+export class SqlBackend extends BaseBackend implements contract.Backend {
   /** What the engine guarantees; dialects declare theirs (batches are atomic, attrs are queried in SQL). */
-  readonly capabilities: Capabilities;
+  readonly capabilities: contract.Capabilities;
   /** `engine:location/table`, without a password. */
   readonly label: string;
   readonly #d: SqlDialect;
@@ -82,21 +69,21 @@ export class SqlBackend extends BaseBackend implements Backend {
   }
 
   /** One primary-key lookup; the checksum is verified before the value is returned. */
-  async get(input: KeyInput): Promise<StoredValue | undefined> {
+  async get(input: KeyInput): Promise<contract.StoredValue | undefined> {
     const { path } = this.key(input);
     const rows = await this.#all('get', this.#q.get, [path], path);
     return this.#stored(rows[0], path);
   }
 
   /** Reads the metadata columns only, never the value. */
-  async stat(input: KeyInput): Promise<Meta | undefined> {
+  async stat(input: KeyInput): Promise<contract.Meta | undefined> {
     const { path } = this.key(input);
     const rows = await this.#all('stat', this.#q.stat, [path], path);
     return rows[0] ? sqlRowMeta(rows[0] as unknown as SqlMetaRow, path, this.label) : undefined;
   }
 
   /** One statement (insert, upsert, or an update guarded by the ETag), checked by its changed-row count. */
-  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+  async put(input: KeyInput, value: Uint8Array, options: contract.PutOptions = {}): Promise<contract.Meta> {
     const { path } = this.checkPut(input, value, options);
     const meta = makeKeyBoundMeta(path, value, copyAttrs(options.attrs));
     try {
@@ -108,7 +95,13 @@ export class SqlBackend extends BaseBackend implements Backend {
   }
 
   /** One write on `runner`; resolves the row's `created_at`. */
-  async #write(runner: SqlRunner, path: string, value: Uint8Array, meta: Meta, options: PutOptions): Promise<number> {
+  async #write(
+    runner: SqlRunner,
+    path: string,
+    value: Uint8Array,
+    meta: contract.Meta,
+    options: contract.PutOptions,
+  ): Promise<number> {
     const d = this.#d;
     const attrs = JSON.stringify(meta.attrs);
     const bound = d.bindValue(value);
@@ -145,13 +138,13 @@ export class SqlBackend extends BaseBackend implements Backend {
   }
 
   // Without RETURNING, created_at is read back with our own ETag, so the answer is ours.
-  async #createdAt(runner: SqlRunner, path: string, meta: Meta): Promise<number> {
+  async #createdAt(runner: SqlRunner, path: string, meta: contract.Meta): Promise<number> {
     const rows = await runner.all(this.#q.createdAt, [path, meta.etag]);
     return rows[0] ? Number(rows[0].created_at) : meta.createdAt;
   }
 
   /** One delete statement, guarded by the ETag when `ifMatch` is given. */
-  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+  async delete(input: KeyInput, options: contract.DeleteOptions = {}): Promise<boolean> {
     const { path } = this.key(input);
     try {
       if (options.ifMatch === undefined) return (await this.#r.run(this.#q.delete, [path])) > 0;
@@ -163,7 +156,7 @@ export class SqlBackend extends BaseBackend implements Backend {
   }
 
   /** A range scan on the primary key, read in pages; `where` runs in SQL where the dialect can. */
-  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+  async *list(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<contract.ListedEntry> {
     const plan = this.planList(prefixInput, options);
     for await (const row of this.#pages(plan, this.#q.metaColumns)) {
       const path = this.#d.keyOf(row.k);
@@ -171,7 +164,7 @@ export class SqlBackend extends BaseBackend implements Backend {
     }
   }
 
-  override async *keys(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<Key> {
+  override async *keys(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<Key> {
     const plan = this.planList(prefixInput, options);
     for await (const row of this.#pages(plan, this.#q.keyColumn)) yield splitPath(this.#d.keyOf(row.k));
   }
@@ -227,7 +220,7 @@ export class SqlBackend extends BaseBackend implements Backend {
   }
 
   /** Reads the keys with `IN (...)` queries, as many keys per query as the engine takes. */
-  override async getMany(keys: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
+  override async getMany(keys: readonly KeyInput[]): Promise<(contract.StoredValue | undefined)[]> {
     const paths = keys.map((k) => this.key(k).path);
     const unique = [...new Set(paths)];
     const found = new Map<string, SqlRow>();
@@ -241,7 +234,7 @@ export class SqlBackend extends BaseBackend implements Backend {
   }
 
   /** Writes the whole batch in one transaction: all entries or none. */
-  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+  override async putMany(entries: readonly contract.PutManyEntry[]): Promise<contract.Meta[]> {
     const prepared: PreparedRow[] = entries.map((e) => {
       const { path } = this.checkPut(e.key, e.value, { attrs: e.attrs });
       return { path, value: e.value, meta: makeKeyBoundMeta(path, e.value, copyAttrs(e.attrs)) };
@@ -323,7 +316,7 @@ export class SqlBackend extends BaseBackend implements Backend {
   }
 
   /** Counts rows and value bytes with one aggregate query. */
-  async info(): Promise<BackendInfo> {
+  async info(): Promise<contract.BackendInfo> {
     this.assertOpen();
     const rows = await this.#all('info', this.#q.count, []);
     return {
@@ -337,12 +330,12 @@ export class SqlBackend extends BaseBackend implements Backend {
   }
 
   /** The config that opens this store again, password left out. */
-  toConfig(): BackendConfig {
+  toConfig(): contract.BackendConfig {
     return this.#setup.config;
   }
 
   /** Gives the space of deleted rows back to the file system (`VACUUM`, `OPTIMIZE TABLE`, ...). */
-  async compact(): Promise<CompactReport> {
+  async compact(): Promise<contract.CompactReport> {
     this.assertOpen();
     const statements = this.#d.compactStatements(this.#setup.table);
     for (const sql of statements) {
@@ -369,7 +362,7 @@ export class SqlBackend extends BaseBackend implements Backend {
     await this.#r.close();
   }
 
-  #stored(row: SqlRow | undefined, path: string): StoredValue | undefined {
+  #stored(row: SqlRow | undefined, path: string): contract.StoredValue | undefined {
     if (!row) return undefined;
     const meta = sqlRowMeta(row as unknown as SqlMetaRow, path, this.label);
     const value = this.#d.valueOf(row.value);

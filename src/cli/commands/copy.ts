@@ -3,8 +3,9 @@ import { type Command, Option } from 'commander';
 import type { Backend } from '../../core/backend.ts';
 import { type CopyProgress, copyEntries } from '../../tiered/copy-entries.ts';
 import { type SyncDirection, syncTiers } from '../../tiered/sync.ts';
+import { formatBytes } from '../../ui/byte-count.ts';
 import { CREATE, EXISTING, globals, withStores } from '../command-context.ts';
-import { formatBytes, printJson } from '../output.ts';
+import { printJson } from '../output.ts';
 
 /** Registers the commands between two stores: `cp` and `sync`. */
 export function registerCopyCommands(program: Command): void {

@@ -3,11 +3,12 @@ import type { Command } from 'commander';
 import { decodeValue, encodeValue, getCodec } from '../../core/codecs/index.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
+import { formatBytes } from '../../ui/byte-count.ts';
 import { byteProgress, countedPieces, countedStream } from '../byte-progress.ts';
 import { CREATE, EXISTING, globals, withStore } from '../command-context.ts';
 import { readLocalFile, readLocalFileStream, writeLocalFile, writeLocalStream } from '../local-files.ts';
 import { attrsOption, codecOption } from '../option-values.ts';
-import { formatBytes, printJson, printTable } from '../output.ts';
+import { printJson, printTable } from '../output.ts';
 import { UsageError } from '../usage-error.ts';
 
 const CODECS = 'json, msgpack, v8, text or raw, optionally +gzip, +brotli or +zstd';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { formatBytes } from '../../ui/byte-count.ts';
 import { EXISTING, globals, withStore } from '../command-context.ts';
-import { formatBytes, printJson, printTable } from '../output.ts';
+import { printJson, printTable } from '../output.ts';
 
 /** Registers `info`: what a store is, where, how big and what it can do. */
 export function registerInfoCommand(program: Command): void {

@@ -3,8 +3,9 @@ import { CallStore } from '../../cas/call-store.ts';
 import { ValueStore } from '../../cas/value-store.ts';
 import type { CompactReport } from '../../core/backend.ts';
 import { OperationError } from '../../core/errors.ts';
+import { formatBytes } from '../../ui/byte-count.ts';
 import { EXISTING, globals, withStore } from '../command-context.ts';
-import { formatBytes, printJson } from '../output.ts';
+import { printJson } from '../output.ts';
 import { UsageError } from '../usage-error.ts';
 
 /** Registers the commands that reclaim space: `gc`, and `compact` (alias `vacuum`). */

@@ -1,8 +1,9 @@
 import { type Command, Option } from 'commander';
 import { ResultStore } from '../../results/result-store.ts';
+import { formatBytes } from '../../ui/byte-count.ts';
 import { CREATE, EXISTING, type Globals, globals, withStore } from '../command-context.ts';
 import { writeLocalFile } from '../local-files.ts';
-import { formatBytes, printJson, printTable } from '../output.ts';
+import { printJson, printTable } from '../output.ts';
 import { UsageError } from '../usage-error.ts';
 
 type ResultGlobals = Globals & { prefix: string };

@@ -1,18 +1,5 @@
 import type { ValueNode } from '../api-types.ts';
 
-/** 1536 -> "1.5 KB". */
-export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return '';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-
 /** A time as `2026-12-06 20:06:01` (local time). */
 export function formatTime(ms: number | undefined): string {
   if (ms === undefined) return '';

@@ -1,10 +1,11 @@
-import { render } from 'preact';
+import { type ComponentType, render } from 'preact';
 import type { ApiSession } from '../api-types.ts';
 import { apiGet } from './api.ts';
 import { lazyPage } from './components/lazy-page.tsx';
 import { ErrorBox, Loading } from './components/status.tsx';
 import { EntryPage } from './pages/entry-page.tsx';
 import { KeysPage } from './pages/keys-page.tsx';
+import type { PageProps } from './pages/page-props.ts';
 import { ResultsPage } from './pages/results-page.tsx';
 import { StoresPage } from './pages/stores-page.tsx';
 import { TiersPage } from './pages/tiers-page.tsx';
@@ -39,25 +40,19 @@ function storeOf(location: Location, session: ApiSession): number {
   return session.stores.some((s) => s.id === id) ? id : 0;
 }
 
+const PAGES: Record<PageName, ComponentType<PageProps>> = {
+  stores: StoresPage,
+  keys: KeysPage,
+  entry: EntryPage,
+  results: ResultsPage,
+  result: ResultPage,
+  calls: CallsPage,
+  tiers: TiersPage,
+};
+
 function Page({ location, session }: { location: Location; session: ApiSession }) {
-  const store = storeOf(location, session);
-  const props = { params: location.params, session, store };
-  switch (location.page) {
-    case 'keys':
-      return <KeysPage {...props} />;
-    case 'entry':
-      return <EntryPage {...props} />;
-    case 'results':
-      return <ResultsPage {...props} />;
-    case 'result':
-      return <ResultPage {...props} />;
-    case 'calls':
-      return <CallsPage {...props} />;
-    case 'tiers':
-      return <TiersPage {...props} />;
-    default:
-      return <StoresPage {...props} />;
-  }
+  const Shown = PAGES[location.page];
+  return <Shown params={location.params} session={session} store={storeOf(location, session)} />;
 }
 
 function App() {

@@ -1,14 +1,21 @@
-import { ConditionFailedError, type JsonObject, NotFoundError } from '../../index.ts';
+import { type Backend, ConditionFailedError, type JsonObject, NotFoundError } from '../../index.ts';
 import type { ApiEntry } from '../api-types.ts';
 import { badRequest, download, HttpError, isPlainObject, json, readJsonBody } from '../http-kit.ts';
 import { apiMeta } from '../key-browser.ts';
 import { COMPRESSION_CHOICES, DECODE_CHOICES, decodeForDisplay } from '../value-decoding.ts';
 import type { ApiRequest, Route } from './route.ts';
 
-function keyParam(request: ApiRequest): string[] {
+/** The entry a request names: its store's backend and the key (`?key=runs/1`). */
+function entryOf(request: ApiRequest): { backend: Backend; key: string[] } {
+  const { backend } = request.store();
   const raw = request.query.required('key');
   if (raw === '') throw badRequest('key must not be empty');
-  return raw.split('/');
+  return { backend, key: raw.split('/') };
+}
+
+/** The entry a change names, with the ETag the page showed: the change applies only if it still holds. */
+function changeOf(request: ApiRequest): { backend: Backend; key: string[]; etag: string } {
+  return { ...entryOf(request), etag: ifMatch(request) };
 }
 
 function ifMatch(request: ApiRequest): string {
@@ -32,8 +39,7 @@ export function entryRoutes(): Route[] {
       path: '/api/entry',
       params: ['store', 'key', 'codec', 'compression'],
       handle: async (request) => {
-        const { backend } = request.store();
-        const key = keyParam(request);
+        const { backend, key } = entryOf(request);
         const codec = request.query.choice('codec', DECODE_CHOICES, 'auto');
         const compression = request.query.choice('compression', COMPRESSION_CHOICES, 'auto');
         const hit = await backend.get(key);
@@ -51,8 +57,7 @@ export function entryRoutes(): Route[] {
       path: '/api/entry/raw',
       params: ['store', 'key'],
       handle: async (request) => {
-        const { backend } = request.store();
-        const key = keyParam(request);
+        const { backend, key } = entryOf(request);
         const found = await backend.getStream(key);
         if (!found) throw new NotFoundError('No such key', { key, backend: backend.label });
         return download(found.stream, key[key.length - 1] as string, 'application/octet-stream', found.meta.size);
@@ -63,9 +68,7 @@ export function entryRoutes(): Route[] {
       path: '/api/entry/attrs',
       params: ['store', 'key'],
       handle: async (request) => {
-        const { backend } = request.store();
-        const key = keyParam(request);
-        const etag = ifMatch(request);
+        const { backend, key, etag } = changeOf(request);
         const body = await readJsonBody(request.request);
         if (!isPlainObject(body.attrs)) throw badRequest('The body must be { "attrs": { ... } }');
         const hit = await backend.get(key);
@@ -87,9 +90,7 @@ export function entryRoutes(): Route[] {
       path: '/api/entry',
       params: ['store', 'key'],
       handle: async (request) => {
-        const { backend } = request.store();
-        const key = keyParam(request);
-        const etag = ifMatch(request);
+        const { backend, key, etag } = changeOf(request);
         const deleted = await backend.delete(key, { ifMatch: etag });
         if (!deleted) throw new NotFoundError('No such key', { key, backend: backend.label });
         return json({ deleted: true });

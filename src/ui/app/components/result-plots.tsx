@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiColumns, ApiResult, ApiResultList } from '../../api-types.ts';
 import { apiGet } from '../api.ts';
@@ -7,36 +8,15 @@ import type { Sense } from '../plots/pareto.ts';
 import { PlotFigure } from '../plots/plot-figure.tsx';
 import { type ScatterSummary, scatterPlot } from '../plots/scatter.ts';
 import { useApi } from '../use-api.ts';
+import { Select } from './select.tsx';
 import { ErrorBox } from './status.tsx';
 
 const WIDTH = 720;
-
-function Select({
-  label,
-  value,
-  options,
-  onChange,
-  testId,
-}: {
-  label: string;
-  value: string;
-  options: readonly string[];
-  onChange: (value: string) => void;
-  testId?: string;
-}) {
-  return (
-    <label>
-      {label}{' '}
-      <select data-testid={testId} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
-        {options.map((o) => (
-          <option key={o} value={o}>
-            {o === '' ? '(none)' : o}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
+const AXES = [
+  { axis: 0, name: 'x' },
+  { axis: 1, name: 'y' },
+] as const;
+const SENSES: readonly Sense[] = ['minimize', 'maximize'];
 
 function useColumns(store: number, key: string, set: string, names: readonly string[]) {
   const wanted = [...new Set(names.filter(Boolean))];
@@ -113,22 +93,24 @@ export function ResultPlots({
       <ErrorBox error={main.error ?? compared.error ?? compareResult.error} />
       <h3>Scatter</h3>
       <div class="toolbar">
-        <Select label="x" value={x} options={numeric} onChange={(v) => chooseAxis(0, v)} testId="scatter-x" />
-        <Select
-          label=""
-          value={senses[0]}
-          options={['minimize', 'maximize']}
-          onChange={(v) => flip(0, v)}
-          testId="sense-x"
-        />
-        <Select label="y" value={y} options={numeric} onChange={(v) => chooseAxis(1, v)} testId="scatter-y" />
-        <Select
-          label=""
-          value={senses[1]}
-          options={['minimize', 'maximize']}
-          onChange={(v) => flip(1, v)}
-          testId="sense-y"
-        />
+        {AXES.map(({ axis, name }) => (
+          <Fragment key={name}>
+            <Select
+              label={name}
+              value={axis === 0 ? x : y}
+              options={numeric}
+              onChange={(v) => chooseAxis(axis, v)}
+              testId={`scatter-${name}`}
+            />
+            <Select
+              label=""
+              value={senses[axis]}
+              options={SENSES}
+              onChange={(v) => flip(axis, v)}
+              testId={`sense-${name}`}
+            />
+          </Fragment>
+        ))}
         <Select
           label="compare with"
           value={compareKey}

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiCall, ApiCallQuery, ApiDigestValue, ApiFunctionSummary } from '../../api-types.ts';
 import { apiGet } from '../api.ts';
+import { GridHead } from '../components/grid-head.tsx';
+import { LayerToolbar } from '../components/layer-toolbar.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
-import { StorePicker } from '../components/store-picker.tsx';
+import { TextInput } from '../components/text-input.tsx';
 import { formatMs, formatTime, nodeText } from '../format.ts';
 import { histogramPlot } from '../plots/histogram.ts';
 import { PlotFigure } from '../plots/plot-figure.tsx';
@@ -37,15 +39,7 @@ function argsTemplate(values: Record<string, string>): string | undefined {
 function CallsTable({ calls }: { calls: ApiCall[] }) {
   return (
     <table class="grid" data-testid="calls-table">
-      <thead>
-        <tr>
-          <th class="num">duration</th>
-          <th>function</th>
-          <th>started</th>
-          <th>arguments</th>
-          <th>result</th>
-        </tr>
-      </thead>
+      <GridHead columns={['duration', 'function', 'started', 'arguments', 'result']} numeric={['duration']} />
       <tbody>
         {calls.map((call) => (
           <tr key={call.id}>
@@ -110,25 +104,14 @@ export function CallsPage({ params, session, store }: PageProps) {
   return (
     <section>
       <h1>Calls</h1>
-      <div class="toolbar">
-        <StorePicker session={session} store={store} onPick={(id) => navigate('calls', { store: id })} />
-        <span class="muted">
-          memoised calls under the prefix <code>{session.casPrefix}</code>
-        </span>
-      </div>
+      <LayerToolbar session={session} store={store} page="calls" records="memoised calls" prefix={session.casPrefix} />
       <ErrorBox error={functions.error} />
       <Loading when={functions.loading && !functions.data} />
       <table class="grid" data-testid="functions-table">
-        <thead>
-          <tr>
-            <th>function</th>
-            <th>versions</th>
-            <th class="num">calls</th>
-            <th class="num">errors</th>
-            <th class="num">total time</th>
-            <th class="num">slowest</th>
-          </tr>
-        </thead>
+        <GridHead
+          columns={['function', 'versions', 'calls', 'errors', 'total time', 'slowest']}
+          numeric={['calls', 'errors', 'total time', 'slowest']}
+        />
         <tbody>
           {(functions.data ?? []).map((f) => (
             <tr key={f.fn} class={f.fn === fn ? 'selected' : ''}>
@@ -170,26 +153,17 @@ export function CallsPage({ params, session, store }: PageProps) {
             ))}
           </select>
         </label>
-        <label>
-          version{' '}
-          <input
-            size={6}
-            value={versionText}
-            onInput={(e) => setVersionText((e.target as HTMLInputElement).value)}
-            placeholder="any"
-          />
-        </label>
+        <TextInput label="version" size={6} value={versionText} onInput={setVersionText} placeholder="any" />
         {params0.map((name) => (
-          <label key={name}>
-            {name} ={' '}
-            <input
-              data-testid={`arg-${name}`}
-              size={8}
-              value={argValues[name] ?? ''}
-              placeholder="any"
-              onInput={(e) => setArgValues({ ...argValues, [name]: (e.target as HTMLInputElement).value })}
-            />
-          </label>
+          <TextInput
+            key={name}
+            label={`${name} =`}
+            size={8}
+            value={argValues[name] ?? ''}
+            onInput={(v) => setArgValues({ ...argValues, [name]: v })}
+            placeholder="any"
+            testId={`arg-${name}`}
+          />
         ))}
         <button type="submit" data-testid="run-query">
           Find calls

@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiEntry, ApiMeta } from '../../api-types.ts';
+import { formatBytes } from '../../byte-count.ts';
 import { ApiFailure, apiGet, apiSend, apiUrl } from '../api.ts';
 import { HexView } from '../components/hex-view.tsx';
 import { JsonTree } from '../components/json-tree.tsx';
+import { Select } from '../components/select.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
-import { formatBytes, formatTime } from '../format.ts';
+import { formatTime } from '../format.ts';
 import { href, navigate } from '../router.ts';
 import { useApi } from '../use-api.ts';
 import type { PageProps } from './page-props.ts';
@@ -176,26 +178,8 @@ export function EntryPage({ params, session, store }: PageProps) {
         <>
           <MetaTable meta={data.meta} />
           <div class="toolbar">
-            <label>
-              Decode as{' '}
-              <select
-                data-testid="codec"
-                value={codec}
-                onChange={(e) => setCodec((e.target as HTMLSelectElement).value)}
-              >
-                {CODECS.map((c) => (
-                  <option key={c}>{c}</option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Compression{' '}
-              <select value={compression} onChange={(e) => setCompression((e.target as HTMLSelectElement).value)}>
-                {COMPRESSIONS.map((c) => (
-                  <option key={c}>{c}</option>
-                ))}
-              </select>
-            </label>
+            <Select label="Decode as" value={codec} options={CODECS} onChange={setCodec} testId="codec" />
+            <Select label="Compression" value={compression} options={COMPRESSIONS} onChange={setCompression} />
             <span class="badge" data-testid="decoded-codec">
               {data.decoded.codec}
               {data.decoded.guessed ? ' (guessed)' : ''}

@@ -1,9 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiKeyItem, ApiKeyPage } from '../../api-types.ts';
+import { formatBytes } from '../../byte-count.ts';
 import { apiGet } from '../api.ts';
+import { GridHead } from '../components/grid-head.tsx';
 import { ErrorBox } from '../components/status.tsx';
 import { StorePicker } from '../components/store-picker.tsx';
-import { formatBytes, formatTime, shortJson } from '../format.ts';
+import { TextInput } from '../components/text-input.tsx';
+import { formatTime, shortJson } from '../format.ts';
 import { href, navigate } from '../router.ts';
 import type { PageProps } from './page-props.ts';
 
@@ -129,24 +132,20 @@ export function KeysPage({ params, session, store }: PageProps) {
           }
         }}
       >
-        <label>
-          Name starts with{' '}
-          <input
-            data-testid="search"
-            value={searchText}
-            onInput={(e) => setSearchText((e.target as HTMLInputElement).value)}
-            placeholder="exp-1"
-          />
-        </label>
-        <label>
-          Attributes (where){' '}
-          <input
-            data-testid="where"
-            value={whereText}
-            onInput={(e) => setWhereText((e.target as HTMLInputElement).value)}
-            placeholder='solver=nsga2 or {"solver":"nsga2"}'
-          />
-        </label>
+        <TextInput
+          label="Name starts with"
+          value={searchText}
+          onInput={setSearchText}
+          placeholder="exp-1"
+          testId="search"
+        />
+        <TextInput
+          label="Attributes (where)"
+          value={whereText}
+          onInput={setWhereText}
+          placeholder='solver=nsga2 or {"solver":"nsga2"}'
+          testId="where"
+        />
         <button type="submit">Apply</button>
         <label>
           Sort{' '}
@@ -180,19 +179,7 @@ export function KeysPage({ params, session, store }: PageProps) {
         </p>
       ) : null}
       <table class="grid" data-testid="keys-table">
-        <thead>
-          <tr>
-            <th>name</th>
-            {showMeta ? (
-              <>
-                <th class="num">size</th>
-                <th>modified</th>
-                <th>etag</th>
-                <th>attrs</th>
-              </>
-            ) : null}
-          </tr>
-        </thead>
+        <GridHead columns={showMeta ? ['name', 'size', 'modified', 'etag', 'attrs'] : ['name']} numeric={['size']} />
         <tbody>
           {listing.items.map((item) => (
             <tr key={`${item.kind}:${item.key}`} data-kind={item.kind}>

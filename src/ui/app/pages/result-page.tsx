@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiResult } from '../../api-types.ts';
+import { formatBytes } from '../../byte-count.ts';
 import { apiGet } from '../api.ts';
 import { ResultPlots } from '../components/result-plots.tsx';
 import { SetTable } from '../components/set-table.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
-import { formatBytes, formatTime, shortJson } from '../format.ts';
+import { formatTime, shortJson } from '../format.ts';
 import { href } from '../router.ts';
 import { useApi } from '../use-api.ts';
 import type { PageProps } from './page-props.ts';

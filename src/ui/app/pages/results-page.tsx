@@ -1,10 +1,12 @@
 import { useState } from 'preact/hooks';
 import type { ApiResultList } from '../../api-types.ts';
+import { formatBytes } from '../../byte-count.ts';
 import { apiGet } from '../api.ts';
+import { GridHead } from '../components/grid-head.tsx';
+import { LayerToolbar } from '../components/layer-toolbar.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
-import { StorePicker } from '../components/store-picker.tsx';
-import { formatBytes, formatTime, shortJson } from '../format.ts';
-import { href, navigate } from '../router.ts';
+import { formatTime, shortJson } from '../format.ts';
+import { href } from '../router.ts';
 import { useApi } from '../use-api.ts';
 import type { PageProps } from './page-props.ts';
 
@@ -18,12 +20,13 @@ export function ResultsPage({ session, store }: PageProps) {
   return (
     <section>
       <h1>Results</h1>
-      <div class="toolbar">
-        <StorePicker session={session} store={store} onPick={(id) => navigate('results', { store: id })} />
-        <span class="muted">
-          OptimizationResults under the prefix <code>{session.resultsPrefix}</code>
-        </span>
-      </div>
+      <LayerToolbar
+        session={session}
+        store={store}
+        page="results"
+        records="OptimizationResults"
+        prefix={session.resultsPrefix}
+      />
       <ErrorBox error={list.error} />
       <Loading when={list.loading && !list.data} />
       {list.data && list.data.total === 0 ? (
@@ -32,17 +35,10 @@ export function ResultsPage({ session, store }: PageProps) {
         </p>
       ) : null}
       <table class="grid" data-testid="results-table">
-        <thead>
-          <tr>
-            <th>result</th>
-            <th class="num">sets</th>
-            <th class="num">points</th>
-            <th class="num">size</th>
-            <th>created</th>
-            <th>modified</th>
-            <th>custom metadata</th>
-          </tr>
-        </thead>
+        <GridHead
+          columns={['result', 'sets', 'points', 'size', 'created', 'modified', 'custom metadata']}
+          numeric={['sets', 'points', 'size']}
+        />
         <tbody>
           {results.map((r) => (
             <tr key={r.key}>

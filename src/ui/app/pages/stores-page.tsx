@@ -1,7 +1,8 @@
 import type { ApiStoreInfo } from '../../api-types.ts';
+import { formatBytes } from '../../byte-count.ts';
 import { apiGet } from '../api.ts';
+import { GridHead } from '../components/grid-head.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
-import { formatBytes } from '../format.ts';
 import { href } from '../router.ts';
 import { useApi } from '../use-api.ts';
 import type { PageProps } from './page-props.ts';
@@ -26,17 +27,10 @@ export function StoresPage(_props: PageProps) {
       <ErrorBox error={stores.error} />
       <Loading when={stores.loading && !stores.data} />
       <table class="grid" data-testid="stores-table">
-        <thead>
-          <tr>
-            <th>store</th>
-            <th>type</th>
-            <th>location</th>
-            <th class="num">entries</th>
-            <th class="num">bytes</th>
-            <th>capabilities</th>
-            <th>driver</th>
-          </tr>
-        </thead>
+        <GridHead
+          columns={['store', 'type', 'location', 'entries', 'bytes', 'capabilities', 'driver']}
+          numeric={['entries', 'bytes']}
+        />
         <tbody>
           {(stores.data ?? []).map((info) => (
             <tr key={info.id}>

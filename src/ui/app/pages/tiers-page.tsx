@@ -1,7 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiSyncDiff, ApiTierPage, ApiTierRow, ApiTierSource } from '../../api-types.ts';
 import { apiGet } from '../api.ts';
+import { GridHead } from '../components/grid-head.tsx';
+import { Select } from '../components/select.tsx';
 import { ErrorBox, Loading } from '../components/status.tsx';
+import { TextInput } from '../components/text-input.tsx';
 import { formatTime } from '../format.ts';
 import { navigate } from '../router.ts';
 import { useApi } from '../use-api.ts';
@@ -88,9 +91,7 @@ export function TiersPage({ params, store }: PageProps) {
                 ))}
               </select>
             </label>
-            <label>
-              Prefix <input value={prefixText} onInput={(e) => setPrefixText((e.target as HTMLInputElement).value)} />
-            </label>
+            <TextInput label="Prefix" value={prefixText} onInput={setPrefixText} />
             <button type="submit">Show</button>
           </form>
           <p class="muted">
@@ -99,17 +100,9 @@ export function TiersPage({ params, store }: PageProps) {
           </p>
           <ErrorBox error={rows.error} />
           <table class="grid" data-testid="tiers-table">
-            <thead>
-              <tr>
-                <th>key</th>
-                <th>cache</th>
-                <th>primary</th>
-                <th>secondary</th>
-                <th>state</th>
-                <th>primary modified</th>
-                <th>secondary modified</th>
-              </tr>
-            </thead>
+            <GridHead
+              columns={['key', 'cache', 'primary', 'secondary', 'state', 'primary modified', 'secondary modified']}
+            />
             <tbody>
               {rows.rows.map((row) => (
                 <tr key={row.key}>
@@ -134,14 +127,7 @@ export function TiersPage({ params, store }: PageProps) {
           ) : null}
           <h2>Sync (dry run)</h2>
           <div class="toolbar">
-            <label>
-              Direction{' '}
-              <select value={direction} onChange={(e) => setDirection((e.target as HTMLSelectElement).value)}>
-                {DIRECTIONS.map((d) => (
-                  <option key={d}>{d}</option>
-                ))}
-              </select>
-            </label>
+            <Select label="Direction" value={direction} options={DIRECTIONS} onChange={setDirection} />
             <button type="button" data-testid="dry-run" disabled={diff.loading || !current.secondary} onClick={runDiff}>
               Show what a sync would copy
             </button>
