@@ -1,16 +1,4 @@
-import type {
-  BackendConfig,
-  BackendInfo,
-  Capabilities,
-  DeleteOptions,
-  ListedEntry,
-  ListOptions,
-  Meta,
-  OpenOptions,
-  PutManyEntry,
-  PutOptions,
-  StoredValue,
-} from '../core/backend.ts';
+import type * as contract from '../core/backend.ts';
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
 import { CapacityError, OperationError, StoreNotFoundError } from '../core/errors.ts';
 import { compareKeyPaths, isUnder, type KeyInput } from '../core/keys.ts';
@@ -39,7 +27,7 @@ export type { EvictionPolicy };
 
 interface Entry {
   value: Uint8Array;
-  meta: Meta;
+  meta: contract.Meta;
 }
 
 class MemoryState {
@@ -61,7 +49,7 @@ class MemoryState {
 
 const namedStates = new Map<string, MemoryState>();
 
-const CAPABILITIES: Capabilities = {
+const CAPABILITIES: contract.Capabilities = {
   persistent: false,
   atomicConditionalWrite: true,
   multiProcess: false,
@@ -106,7 +94,7 @@ export class MemoryBackend extends BaseBackend {
    * streamed value as one entry, whatever `chunkBytes` says (it is still checked): eviction
    * removes single entries and must never leave part of a value behind.
    */
-  override async putStream(key: KeyInput, source: ByteSource, options: PutStreamOptions = {}): Promise<Meta> {
+  override async putStream(key: KeyInput, source: ByteSource, options: PutStreamOptions = {}): Promise<contract.Meta> {
     const limit = this.#state.entries.maxBytes;
     if (limit === undefined) return super.putStream(key, source, options);
     const { path } = this.key(key);
@@ -123,7 +111,7 @@ export class MemoryBackend extends BaseBackend {
     return this.put(key, value, putOptions);
   }
 
-  async get(input: KeyInput): Promise<StoredValue | undefined> {
+  async get(input: KeyInput): Promise<contract.StoredValue | undefined> {
     const { path } = this.key(input);
     const entry = this.#state.entries.get(path);
     // No checksum check here: the bytes never leave this process's heap and are copied
@@ -131,7 +119,7 @@ export class MemoryBackend extends BaseBackend {
     return entry ? { value: copyOut(entry.value), meta: entry.meta } : undefined;
   }
 
-  override async getMany(inputs: readonly KeyInput[]): Promise<(StoredValue | undefined)[]> {
+  override async getMany(inputs: readonly KeyInput[]): Promise<(contract.StoredValue | undefined)[]> {
     // One promise for the batch instead of one per key, and one allocation for all the
     // copies: a thousand live 1 KB ArrayBuffers at once cost more in GC than the copying
     // (getMany(1000) ran at 0.1-0.3x of 1000 gets). Each value is its own slice, so a
@@ -150,12 +138,12 @@ export class MemoryBackend extends BaseBackend {
     });
   }
 
-  async stat(input: KeyInput): Promise<Meta | undefined> {
+  async stat(input: KeyInput): Promise<contract.Meta | undefined> {
     const { path } = this.key(input);
     return this.#state.entries.peek(path)?.meta;
   }
 
-  async put(input: KeyInput, value: Uint8Array, options: PutOptions = {}): Promise<Meta> {
+  async put(input: KeyInput, value: Uint8Array, options: contract.PutOptions = {}): Promise<contract.Meta> {
     const { path } = this.checkPut(input, value, options);
     this.#checkFits(path, value);
     const previous = this.#state.entries.peek(path);
@@ -168,7 +156,7 @@ export class MemoryBackend extends BaseBackend {
     return meta;
   }
 
-  async delete(input: KeyInput, options: DeleteOptions = {}): Promise<boolean> {
+  async delete(input: KeyInput, options: contract.DeleteOptions = {}): Promise<boolean> {
     const { path } = this.key(input);
     const previous = this.#state.entries.peek(path);
     if (options.ifMatch !== undefined && previous?.meta.etag !== options.ifMatch) {
@@ -179,12 +167,12 @@ export class MemoryBackend extends BaseBackend {
     return true;
   }
 
-  async *list(prefixInput?: KeyInput, options: ListOptions = {}): AsyncIterable<ListedEntry> {
+  async *list(prefixInput?: KeyInput, options: contract.ListOptions = {}): AsyncIterable<contract.ListedEntry> {
     const plan = this.planList(prefixInput, options);
     yield* listSorted(this.#sortedKeys(), plan, (path) => this.#state.entries.peek(path)?.meta);
   }
 
-  override async putMany(entries: readonly PutManyEntry[]): Promise<Meta[]> {
+  override async putMany(entries: readonly contract.PutManyEntry[]): Promise<contract.Meta[]> {
     // Every entry is checked before the first is written, so a bad one writes nothing.
     const paths = entries.map((e) => {
       const { path } = this.checkPut(e.key, e.value, { attrs: e.attrs });
@@ -211,7 +199,7 @@ export class MemoryBackend extends BaseBackend {
     return removed;
   }
 
-  async info(): Promise<BackendInfo> {
+  async info(): Promise<contract.BackendInfo> {
     return {
       type: 'memory',
       location: this.label,
@@ -222,7 +210,7 @@ export class MemoryBackend extends BaseBackend {
     };
   }
 
-  toConfig(): BackendConfig {
+  toConfig(): contract.BackendConfig {
     const { maxBytes, policy } = this.#state.entries;
     return { type: 'memory', maxBytes, policy, name: this.#name };
   }
@@ -258,7 +246,7 @@ export class MemoryBackend extends BaseBackend {
 }
 
 /** Parses `memory://` or `memory://name?maxBytes=...&policy=lru`. */
-export function configFromUrl(url: string): BackendConfig {
+export function configFromUrl(url: string): contract.BackendConfig {
   const parsed = parseLocalUrl(url.replace(/^memory:\/\/([^/?]+)/i, 'memory:///$1'));
   const name = parsed.path.replace(/^\//, '') || undefined;
   return {
@@ -295,7 +283,10 @@ function sharedState(name: string, options: MemoryBackendOptions): MemoryState {
  * Opens a memory store from its config. With `{ create: false }` only a named store
  * already opened in this process opens; an unnamed one is new on every open.
  */
-export async function openFromConfig(config: BackendConfig, options?: OpenOptions): Promise<MemoryBackend> {
+export async function openFromConfig(
+  config: contract.BackendConfig,
+  options?: contract.OpenOptions,
+): Promise<MemoryBackend> {
   if (options?.create === false && !(typeof config.name === 'string' && namedStates.has(config.name))) {
     const what =
       typeof config.name === 'string'

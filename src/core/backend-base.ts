@@ -39,24 +39,6 @@ export interface ListPlan {
   readonly range: { readonly lower: string; readonly upper: string | undefined };
 }
 
-// The calls close() waits for. Listings are not among them: a listing that is still
-// being read when the store closes fails at its next page with the closed-store error.
-const TRACKED_METHODS = [
-  'get',
-  'stat',
-  'put',
-  'delete',
-  'getMany',
-  'putMany',
-  'deleteMany',
-  'clear',
-  'info',
-  'compact',
-  'putStream',
-  'getStream',
-  'getRange',
-] as const;
-
 // The backend's own methods that the chunked-value layer reads and writes through.
 const RAW_METHODS = [
   'get',
@@ -71,6 +53,15 @@ const RAW_METHODS = [
   'clear',
   'info',
   'compact',
+] as const;
+
+// The calls close() waits for: the same but listings, and the stream methods. A listing
+// still being read when the store closes fails at its next page with the closed-store error.
+const TRACKED_METHODS = [
+  ...RAW_METHODS.filter((name) => name !== 'list' && name !== 'keys'),
+  'putStream',
+  'getStream',
+  'getRange',
 ] as const;
 
 /**
