@@ -237,7 +237,7 @@ export async function memoizeHit(size: Size): Promise<Measurement[]> {
   return rows;
 }
 
-/** Content-addressed put of a large typed array against hashing its bytes. */
+/** Content-addressed put and get of a large typed array against hashing its bytes. */
 export async function casPut(size: Size): Promise<Measurement[]> {
   const mb = size === 'full' ? 100 : size === 'quick' ? 8 : 0.0625;
   const array = new Float64Array(Math.round((mb * 1024 * 1024) / 8)).map((_, i) => Math.sin(i));
@@ -250,6 +250,15 @@ export async function casPut(size: Size): Promise<Measurement[]> {
     },
     'raw sha256': async () => createHash('sha256').update(bytes).digest('hex'),
   });
+  // Reading it back verifies its digest: against copying the bytes out and hashing them.
+  const store = new ValueStore({ backend: new MemoryBackend() });
+  const digest = await store.put(array);
+  rows.push(
+    ...(await measure(size === 'tiny' ? 'tiny' : 'quick', `CAS get of ${mb} MB`, 'memory', {
+      'ValueStore.get': () => store.get(digest),
+      'raw copy + sha256': async () => createHash('sha256').update(bytes.slice()).digest('hex'),
+    })),
+  );
   for (const r of rows) r.note = `peak RSS ${peakRssMb()} MB`;
   return rows;
 }
