@@ -33,6 +33,12 @@ export interface CallRecord {
   durationMs: number;
   /** Anything the caller wants to keep with the record; queryable with {@link CallQuery.metadata}. */
   metadata?: JsonObject | undefined;
+  /**
+   * The result itself, kept in the record when it is small (memoize keeps results up to
+   * 8 KiB encoded), so that a memoised hit reads one entry instead of the record and then
+   * the value store. Always the value {@link result} names: `save` drops it otherwise.
+   */
+  inlineResult?: { value: unknown } | undefined;
 }
 
 /** A stored call record with its call id (the call digest). */
@@ -119,7 +125,13 @@ export class CallStore {
   async save(record: CallRecord): Promise<string> {
     await this.#ready();
     const id = callDigest(record.fn, record.version, record.args);
-    await this.backend.put(this.#key(id), encodeValue(msgpackCodec, record), { attrs: attrsOf(record) });
+    const { inlineResult, ...rest } = record;
+    // An inline result that is not the value `result` names (a transform changed the
+    // digest) would be returned for it: it is dropped, and the value store answers.
+    const kept =
+      inlineResult !== undefined && record.result !== undefined && digestOf(inlineResult.value) === record.result;
+    const stored = kept ? { ...rest, inlineResult } : rest;
+    await this.backend.put(this.#key(id), encodeValue(msgpackCodec, stored), { attrs: attrsOf(record) });
     return id;
   }
 

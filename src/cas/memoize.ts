@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Backend } from '../core/backend.ts';
+import { msgpackCodec } from '../core/codecs/index.ts';
 import { ConditionFailedError, SerializationError } from '../core/errors.ts';
 import type { JsonObject } from '../core/json.ts';
 import { type KeyInput, parsePrefix } from '../core/keys.ts';
@@ -88,6 +89,17 @@ export type Memoized<A extends unknown[], R> = ((...args: A) => Promise<Awaited<
 
 class CachedCallError extends Error {}
 
+// Results up to this size (encoded) are also kept in the call record, so a hit is one read.
+const INLINE_RESULT_BYTES = 8 * 1024;
+
+function inlineable(result: unknown): boolean {
+  try {
+    return msgpackCodec.encode(result).byteLength <= INLINE_RESULT_BYTES;
+  } catch {
+    return false; // stored by the value store alone, which reports what it cannot store
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -142,6 +154,8 @@ export function memoize<A extends unknown[], R>(
       error.name = record.error.name;
       throw error;
     }
+    // A small result kept in the record: one read for the whole hit.
+    if (record.inlineResult) return record.inlineResult.value as Awaited<R>;
     return (await store.values.get(record.result as string)) as Awaited<R>;
   }
 
@@ -171,7 +185,16 @@ export function memoize<A extends unknown[], R>(
       typeof options.metadata === 'function'
         ? options.metadata({ args: allNamed(args), result, durationMs })
         : options.metadata;
-    await store.calls.save({ fn: name, version, args: digests, result: resultDigest, startedAt, durationMs, metadata });
+    await store.calls.save({
+      fn: name,
+      version,
+      args: digests,
+      result: resultDigest,
+      startedAt,
+      durationMs,
+      metadata,
+      inlineResult: inlineable(result) ? { value: result } : undefined,
+    });
     return result;
   }
 

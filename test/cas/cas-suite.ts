@@ -15,6 +15,7 @@ import {
   ValueStore,
 } from '../../src/index.ts';
 import { runWorkers } from '../conformance/run-workers.ts';
+import { type CallLog, faulty } from '../helpers/faulty-backend.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
@@ -175,6 +176,35 @@ export function runCasSuite(name: string, open: () => Promise<Backend>, skipReas
       expect(await values.has(digest)).toBe(true);
       expect(await values.has('f'.repeat(64))).toBe(false);
       expect(await values.has('not hex')).toBe(false);
+    });
+
+    it('answers a hit on a small result from its call record alone (one read), a large one from the value store', async () => {
+      const log: CallLog = [];
+      const memo = createMemoStore(faulty(backend, () => undefined, log));
+      let runs = 0;
+      const f = memoize(
+        async (n: number) => {
+          runs++;
+          return { n, items: Array.from({ length: n }, (_, i) => `item-${i}`), at: new Map([['k', n]]) };
+        },
+        { store: memo, name: 'items', params: ['n'] },
+      );
+      const small = await f(3);
+      log.length = 0;
+      expect(await f(3)).toEqual(small);
+      expect(log.filter((c) => c.operation === 'get' || c.operation === 'getMany')).toHaveLength(1);
+      expect((await memo.calls.get(f.callId(3)))?.inlineResult?.value).toEqual(small);
+      const large = await f(2000); // ~20 KB encoded: the record names it, the value store holds it
+      log.length = 0;
+      expect(await f(2000)).toEqual(large);
+      expect(log.filter((c) => c.operation === 'get').length).toBeGreaterThan(1);
+      expect((await memo.calls.get(f.callId(2000)))?.inlineResult).toBeUndefined();
+      expect(runs).toBe(2);
+      // A transform that points a record at another result drops the stale inline copy.
+      const other = await memo.values.put({ replaced: true });
+      await memo.calls.transform((r) => (r.fn === 'items' ? { ...r, result: other } : r));
+      expect(await f(3)).toEqual({ replaced: true });
+      expect(runs).toBe(2);
     });
 
     it('finds call records by id alone, full or short, as fleche does for calls', async () => {
