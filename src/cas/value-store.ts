@@ -455,7 +455,9 @@ export class ValueStore {
       const hits = await this.backend.getMany(batch.splice(0));
       return hits.map((h) => (h && !isTypedNode(h.meta.attrs) ? childRefs(readNode(unpackTuple(h.value))) : []));
     };
-    for await (const { key } of this.backend.list(this.#root, { recursive: false })) {
+    for await (const { key, meta } of this.backend.list(this.#root, { recursive: false })) {
+      // A typed leaf (a large array, often) has no children: it is never read here.
+      if (isTypedNode(meta.attrs)) continue;
       batch.push(key);
       if (batch.length >= 200) yield* await flush();
     }
