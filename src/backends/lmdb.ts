@@ -330,17 +330,14 @@ export class LmdbBackend extends BaseBackend {
       // increments from 3 processes in one CI run under load (not reproduced alone).
       return this.#env.transactionSync(fn);
     } catch (error) {
-      // lmdb-js rejects a failed commit with a generic error and keeps the cause in a second
-      // promise (`commitError`), which would otherwise end up as an unhandled rejection.
-      const pending = (error as { commitError?: unknown })?.commitError;
-      const cause =
-        pending instanceof Promise
-          ? await pending.then(
-              () => error,
-              (e: unknown) => e,
-            )
-          : error;
-      throw this.#typed(this.#diskFull(cause) ? Object.assign(new Error('ENOSPC'), { cause }) : cause, what, key);
+      // transactionSync commits before it returns, so a failed commit throws here with LMDB's
+      // own error. (lmdb-js's batched writes reject with a generic 'Commit failed' and put the
+      // cause in a second promise that ends up unhandled; no write here takes that path.)
+      throw this.#typed(
+        this.#diskFull(error) ? Object.assign(new Error('ENOSPC'), { cause: error }) : error,
+        what,
+        key,
+      );
     }
   }
 

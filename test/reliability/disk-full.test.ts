@@ -56,11 +56,14 @@ const engines: { name: string; config(dir: string): BackendConfig }[] = [
   { name: 'sqlite', config: (d) => ({ type: 'sqlite', path: join(d, 's.sqlite') }) },
 ];
 
-// lmdb-js, on a commit that fails for lack of space, rejects an internal promise nobody
-// can handle (an unhandled rejection, which ends a Node process by default). The store
-// itself reports a CapacityError naming the key; the stray rejection is lmdb-js's.
+// Not LMDB: lmdb-js 3.5.6 corrupts its own heap when a page write fails. Its bundled mdb.c
+// (mdb_page_flush, on pwrite/writev < 0) formats "Attempting to write page at position %u,
+// size %u, blocks %u, buffer sizes %i %i %i" into malloc(100): up to 134 bytes, with
+// iov entries that may be unset. Its put fails with a CapacityError naming the key, but in
+// 6 of 12 standalone runs the process then died (free(): invalid size, double free,
+// munmap_chunk(): invalid pointer, SIGSEGV). Only patching lmdb-js's C code mends that.
 const LMDB_SKIP =
-  "lmdb-js leaves an unhandled 'Commit failed' rejection behind when a commit fails on a full disk (a driver defect)";
+  'lmdb-js overflows a 100-byte heap buffer in its write-error message (mdb.c, mdb_page_flush) when a page write fails on a full disk, and the process later aborts';
 
 const tagged = (key: string, round: number) => {
   const bytes = new Uint8Array(VALUE);
@@ -68,6 +71,10 @@ const tagged = (key: string, round: number) => {
   for (let i = 0; i < VALUE; i++) bytes[i] = tag[i % tag.length] as number;
   return bytes;
 };
+
+// Byte equality, not toEqual: a deep comparison of some hundred 16 KB values took seconds a round.
+const sameBytes = (a: Uint8Array | undefined, b: Uint8Array) =>
+  a !== undefined && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 
 describe.skipIf(skip !== undefined)('full disk (size-limited tmpfs)', () => {
   it.skip(`lmdb: ${LMDB_SKIP}`, () => undefined);
@@ -99,7 +106,7 @@ describe.skipIf(skip !== undefined)('full disk (size-limited tmpfs)', () => {
         faults++;
         acknowledged += written.size;
         const check = async (s: typeof store) => {
-          for (const [k, gen] of written) expect((await s.get(k))?.value, k).toEqual(tagged(k, gen));
+          for (const [k, gen] of written) expect(sameBytes((await s.get(k))?.value, tagged(k, gen)), k).toBe(true);
           if (!written.has(key)) expect(await s.get(key)).toBeUndefined();
         };
         await check(store);

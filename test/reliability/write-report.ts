@@ -25,6 +25,10 @@ const NOTES: Record<string, string> = {
     '`memoize`: three processes call the same function on the same arguments (lease 1 s); a call is computed more than once only after a kill cut a computation of it short, once per such kill. ' +
     '`ValueStore.gc`: two processes put values (named by a key of their own or by a call record) drawn from a drifting pool, dropping old names so nodes turn to garbage and are reused, while a third collects with the roots `stowage gc` uses, over and over; every value whose put and naming finished reads back whole. ' +
     'Tiered writes: every acknowledged write is on the primary, both tiers hold whole values, the secondary is never ahead, and `sync` makes them equal.',
+  'Disk faults (full disk)':
+    'Not LMDB (skipped): on a full disk its put fails with a CapacityError naming the key, but lmdb-js 3.5.6 then corrupts its own heap. Its bundled `mdb.c` (`mdb_page_flush`, when a page write fails) formats its error message, up to 134 bytes with possibly unset buffer sizes, into `malloc(100)`; in 6 of 12 standalone runs the process later aborted (`free(): invalid size`, double free, SIGSEGV). Only a patch to lmdb-js mends that.',
+  'Disk faults (I/O errors)':
+    "`test/reliability/disk-eio.test.ts`: a pass-through wrapper around `node:fs` and `node:fs/promises` (vitest `vi.mock`) throws EIO (code `EIO`, errno -5) from the chosen call while the test arms it: the write of a value's temp file (or, for a short write, the completion of a half-written one), its fsync, its rename into place, the fsync of its directory after the rename, or the write of the key's lock file. Each case is asserted to reach the put path it is about (synchronous for a small value without fsync, asynchronous otherwise).",
 };
 
 function section(area: string): string[] {

@@ -21,6 +21,7 @@ import {
   CorruptValueError,
   OperationError,
   StoreNotFoundError,
+  UnknownOutcomeError,
 } from '../../core/errors.ts';
 import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '../../core/keys.ts';
 import { inParallel, inParallelPerKey } from '../kit/in-parallel.ts';
@@ -181,6 +182,7 @@ export class FsBackend extends BaseBackend {
           });
         }
       });
+      await this.#syncCommitted(file, path);
       return meta;
     });
   }
@@ -284,7 +286,7 @@ export class FsBackend extends BaseBackend {
       }
       if (currentEtag === undefined) return false;
       await unlink(file);
-      if (this.#fsync) await this.#syncDir(file);
+      await this.#syncCommitted(file, path);
       return true;
     });
   }
@@ -516,6 +518,7 @@ export class FsBackend extends BaseBackend {
         ))
       ) {
         await this.#writeAtomically(join(dir, SEGMENT_FILE), [Buffer.from(segment)]);
+        if (this.#fsync) await this.#syncDir(join(dir, SEGMENT_FILE));
       }
     }
   }
@@ -539,9 +542,26 @@ export class FsBackend extends BaseBackend {
       await beforeCommit?.();
       await rename(temp, file);
       committed = true;
-      if (this.#fsync) await this.#syncDir(file);
     } finally {
       if (!committed) await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  /**
+   * fsyncs the directory of a change already made (a rename into place, an unlink). If that
+   * fails, the change is visible but may not survive a crash: neither "written" nor "not
+   * written" would be true, so the caller hears UnknownOutcomeError (on a full disk too).
+   */
+  async #syncCommitted(file: string, path: string): Promise<void> {
+    if (!this.#fsync) return;
+    try {
+      await this.#syncDir(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException)?.code ?? 'error';
+      throw new UnknownOutcomeError(
+        `The change is in place, but syncing its directory failed (${code}): it may not survive a crash`,
+        { key: path, backend: this.label, cause: error },
+      );
     }
   }
 
