@@ -25,6 +25,10 @@ const NOTES: Record<string, string> = {
     '`memoize`: three processes call the same function on the same arguments (lease 1 s); a call is computed more than once only after a kill cut a computation of it short, once per such kill. ' +
     '`ValueStore.gc`: two processes put values (named by a key of their own or by a call record) drawn from a drifting pool, dropping old names so nodes turn to garbage and are reused, while a third collects with the roots `stowage gc` uses, over and over; every value whose put and naming finished reads back whole. ' +
     'Tiered writes: every acknowledged write is on the primary, both tiers hold whole values, the secondary is never ahead, and `sync` makes them equal.',
+  'Model-based tests of the layers':
+    'Point 1 of issue 21 (`test/reliability/layer-model.test.ts`): random command sequences run through the layers on each backend and against an in-memory model side by side, shrunk to a minimal failing sequence (seed printed, `STOWAGE_SEED` replays it). ' +
+    "`PersiDict`: a Map per codec namespace; every result, value, ETag and refusal is the model's, and newest / oldest keys follow the write times the dict reports, which never run backwards against the order of the writes. " +
+    '`ResultStore`: results holding named sets and custom metadata; loads and slices equal the model (NaN, -0 and ±Infinity kept apart), `getMetadata().sizeBytes` is exactly the bytes of the entries a result has, and at the end of each sequence the backend holds no entry that belongs to no result.',
 };
 
 function section(area: string): string[] {
