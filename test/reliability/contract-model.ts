@@ -94,9 +94,13 @@ interface ModelEntry {
 const isUnder = (path: string, prefix: string) => prefix === '' || path.startsWith(`${prefix}/`);
 const depth = (path: string) => path.split('/').length;
 
-/** Runs `ops` against `store` and the model side by side; returns the store (reopened ones replace it). */
-export async function runAgainstModel(start: Backend, ops: readonly Op[]): Promise<Backend> {
-  let store = start;
+/**
+ * Runs `ops` against `open.store` and the model side by side. A reopened store replaces it
+ * there at once, so a sequence that fails after a reopen leaves the next one (and each
+ * shrinking step) an open store, not the closed one.
+ */
+export async function runAgainstModel(open: { store: Backend }, ops: readonly Op[]): Promise<void> {
+  let store = open.store;
   const model = new Map<string, ModelEntry>();
   const seenEtags: string[] = [];
   const remember = (path: string, value: Uint8Array, attrs: Attrs, etag: string) => {
@@ -229,6 +233,7 @@ export async function runAgainstModel(start: Backend, ops: readonly Op[]): Promi
         const config = store.toConfig();
         await store.close();
         store = await openBackend(config);
+        open.store = store;
         break;
       }
     }
@@ -238,5 +243,4 @@ export async function runAgainstModel(start: Backend, ops: readonly Op[]): Promi
   for await (const key of store.keys()) all.push(key.join('/'));
   expect(all, 'final listing').toEqual([...model.keys()].sort(compareKeyPaths));
   for (const [path, entry] of model) expect((await store.get(path))?.value, `final ${path}`).toEqual(entry.value);
-  return store;
 }

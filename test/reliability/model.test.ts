@@ -20,7 +20,7 @@ describe('model-based: the backend contract against an in-memory model', async (
     it.skipIf(target.skip !== undefined)(
       `${target.name}: random sequences agree with the model`,
       async () => {
-        let store: Backend & { drop?(): Promise<void> } = await target.open();
+        const open: { store: Backend & { drop?(): Promise<void> } } = { store: await target.open() };
         const runs = ['memory', 'fs', 'sqlite', 'lmdb'].includes(target.name) ? RUNS : SERVER_RUNS;
         let sequences = 0;
         let operations = 0;
@@ -30,17 +30,17 @@ describe('model-based: the backend contract against an in-memory model', async (
             fc.asyncProperty(
               fc.array(opArb(target.reopens), { minLength: 1, maxLength: MAX_OPS, size: 'max' }),
               async (ops) => {
-                await store.clear();
+                await open.store.clear();
                 sequences++;
                 operations += ops.length;
-                store = await runAgainstModel(store, ops);
+                await runAgainstModel(open, ops);
               },
             ),
             runs,
           );
         } finally {
-          await store.drop?.();
-          await store.close();
+          await open.store.drop?.();
+          await open.store.close();
         }
         recordFigure(
           'Model-based contract tests',

@@ -29,6 +29,10 @@ const NOTES: Record<string, string> = {
     'Not LMDB (skipped): on a full disk its put fails with a CapacityError naming the key, but lmdb-js 3.5.6 then corrupts its own heap. Its bundled `mdb.c` (`mdb_page_flush`, when a page write fails) formats its error message, up to 134 bytes with possibly unset buffer sizes, into `malloc(100)`; in 6 of 12 standalone runs the process later aborted (`free(): invalid size`, double free, SIGSEGV). Only a patch to lmdb-js mends that.',
   'Disk faults (I/O errors)':
     "`test/reliability/disk-eio.test.ts`: a pass-through wrapper around `node:fs` and `node:fs/promises` (vitest `vi.mock`) throws EIO (code `EIO`, errno -5) from the chosen call while the test arms it: the write of a value's temp file (or, for a short write, the completion of a half-written one), its fsync, its rename into place, the fsync of its directory after the rename, or the write of the key's lock file. Each case is asserted to reach the put path it is about (synchronous for a small value without fsync, asynchronous otherwise).",
+  'Model-based tests of the layers':
+    'Point 1 of issue 21 (`test/reliability/layer-model.test.ts`): random command sequences run through the layers on each backend and against an in-memory model side by side, shrunk to a minimal failing sequence (seed printed, `STOWAGE_SEED` replays it). ' +
+    "`PersiDict`: a Map per codec namespace; every result, value, ETag and refusal is the model's, and newest / oldest keys follow the write times the dict reports, which never run backwards against the order of the writes. " +
+    '`ResultStore`: results holding named sets and custom metadata; loads and slices equal the model (NaN, -0 and ±Infinity kept apart), `getMetadata().sizeBytes` is exactly the bytes of the entries a result has, and at the end of each sequence the backend holds no entry that belongs to no result.',
 };
 
 function section(area: string): string[] {
