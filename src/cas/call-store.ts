@@ -38,7 +38,12 @@ export interface CallRecord {
    * 8 KiB encoded), so that a memoised hit reads one entry instead of the record and then
    * the value store. Always the value {@link result} names: `save` drops it otherwise.
    */
-  inlineResult?: { value: unknown } | undefined;
+  inlineResult?:
+    | {
+        /** The result, as the function returned it. */
+        value: unknown;
+      }
+    | undefined;
 }
 
 /** A stored call record with its call id (the call digest). */
