@@ -324,21 +324,28 @@ export class LmdbBackend extends BaseBackend {
   // The callback runs inside one LMDB write transaction: its reads see the committed
   // state and no other writer (thread or process) can interleave.
   async #write<T>(what: string, key: string | undefined, fn: () => T): Promise<T> {
-    try {
-      // A synchronous write transaction: the condition read and the write happen under
-      // LMDB's writer lock in one step. The batched async form lost one of 120 ETag-guarded
-      // increments from 3 processes in one CI run under load (not reproduced alone).
-      return this.#env.transactionSync(fn);
-    } catch (error) {
-      // transactionSync commits before it returns, so a failed commit throws here with LMDB's
-      // own error. (lmdb-js's batched writes reject with a generic 'Commit failed' and put the
-      // cause in a second promise that ends up unhandled; no write here takes that path.)
-      throw this.#typed(
-        this.#diskFull(error) ? Object.assign(new Error('ENOSPC'), { cause: error }) : error,
-        what,
-        key,
-      );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // A synchronous write transaction: the condition read and the write happen under
+        // LMDB's writer lock in one step. The batched async form lost one of 120 ETag-guarded
+        // increments from 3 processes in one CI run under load (not reproduced alone).
+        return this.#env.transactionSync(fn);
+      } catch (error) {
+        // Seen once in CI under load (4 processes updating one key): lmdb-js's LMDB found a
+        // page it took for its own but could not touch ('mdb_page_touch no parent'), marked
+        // the transaction failed and aborted it at commit (MDB_BAD_TXN). Nothing was written,
+        // so the whole transaction, its condition included, runs again. Not reproduced alone.
+        if (attempt < 3 && (error as { code?: unknown })?.code === MDB_BAD_TXN) continue;
+        throw this.#failedWrite(error, what, key);
+      }
     }
+  }
+
+  // transactionSync commits before it returns, so a failed commit throws with LMDB's own
+  // error. (lmdb-js's batched writes reject with a generic 'Commit failed' and put the cause
+  // in a second promise that ends up unhandled; no write here takes that path.)
+  #failedWrite(error: unknown, what: string, key: string | undefined): StorageError {
+    return this.#typed(this.#diskFull(error) ? Object.assign(new Error('ENOSPC'), { cause: error }) : error, what, key);
   }
 
   // A damaged page makes LMDB fail a read with its own error codes; they are typed here
@@ -389,6 +396,8 @@ export class LmdbBackend extends BaseBackend {
   }
 }
 
+// LMDB's "transaction must abort": the transaction failed and was aborted, nothing written.
+const MDB_BAD_TXN = -30782;
 const LMDB_FULL = /MDB_MAP_FULL|ENOSPC|EDQUOT|No space left|quota exceeded/i;
 
 // LMDB's codes for pages that do not hold what their parents say (and lmdb-js's decoding
