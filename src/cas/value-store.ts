@@ -161,12 +161,12 @@ export class ValueStore {
     // A node past the backend's chunk size (a large typed array) is written in chunks.
     const limit = chunkBytesOf(this.backend.capabilities);
     const nodeOf = (d: string) => nodes.get(d) as StoredNode;
-    const large = fresh.filter((d) => byteLengthOf(nodeOf(d).pieces) > limit);
-    const small = fresh.filter((d) => byteLengthOf(nodeOf(d).pieces) <= limit);
+    const large = fresh.filter((d) => nodeOf(d).bytes.byteLength > limit);
+    const small = fresh.filter((d) => nodeOf(d).bytes.byteLength <= limit);
     await this.backend.putMany(
-      small.map((d) => ({ key: this.#key(d), value: joined(nodeOf(d).pieces), attrs: nodeOf(d).attrs })),
+      small.map((d) => ({ key: this.#key(d), value: nodeOf(d).bytes, attrs: nodeOf(d).attrs })),
     );
-    for (const d of large) await this.backend.putStream(this.#key(d), nodeOf(d).pieces, { attrs: nodeOf(d).attrs });
+    for (const d of large) await this.backend.putStream(this.#key(d), [nodeOf(d).bytes], { attrs: nodeOf(d).attrs });
     if (options.key === undefined || options.key === digest) return digest;
     // The alias is written after the nodes it names, so it never points at nothing.
     await this.backend.put([...this.#aliasRoot, options.key], new TextEncoder().encode(digest));
@@ -377,7 +377,10 @@ export class ValueStore {
       // A typed array is stored as its own bytes, its class in the entry's `elementType`
       // (so the hdf5 backend keeps it as a dataset of numbers); its digest is the same.
       const typed = typedLeafOf(value);
-      nodes.set(digest, typed ? { pieces: [typed.data], attrs: { elementType: typed.elementType } } : { pieces });
+      nodes.set(
+        digest,
+        typed ? { bytes: typed.data, attrs: { elementType: typed.elementType } } : { bytes: leafBytesOf(pieces) },
+      );
       return { digest, child: ['d', digest] };
     }
     const kind = CONTAINER_KINDS[tag];
@@ -389,7 +392,7 @@ export class ValueStore {
     const bytes = packTuple([tag, kind.store(labels, children, digests)]);
     // A container is inlined only when all its children are: an inline copy of a stored child would duplicate it.
     if (!root && !children.some(isRef) && bytes.byteLength < this.#threshold) return { digest, child: ['i', value] };
-    nodes.set(digest, { pieces: [bytes] });
+    nodes.set(digest, { bytes });
     return { digest, child: ['d', digest] };
   }
 
@@ -465,9 +468,9 @@ export class ValueStore {
   }
 }
 
-/** A node to write: its bytes in pieces, and the entry attributes of a typed leaf. */
+/** A node to write: its bytes, and the entry attributes of a typed leaf. */
 interface StoredNode {
-  pieces: Uint8Array[];
+  bytes: Uint8Array;
   attrs?: JsonObject;
 }
 
@@ -481,7 +484,8 @@ function byteLengthOf(pieces: readonly Uint8Array[]): number {
   return total;
 }
 
-function joined(pieces: readonly Uint8Array[]): Uint8Array {
+// Leaves other than typed arrays are one piece: their packed bytes.
+function leafBytesOf(pieces: readonly Uint8Array[]): Uint8Array {
   return pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces);
 }
 
