@@ -99,6 +99,9 @@ export class FsBackend extends BaseBackend {
   readonly #fsync: boolean;
   readonly #options: FsBackendOptions;
   readonly #locks: FileLocks;
+  // Temp files of this instance's writes in flight: compact never takes them for leftovers,
+  // whatever minAgeMs says (the synchronous put path finishes its temp file in one step).
+  readonly #writing = new Set<string>();
   readonly #knownDirs = new Set<string>();
 
   private constructor(options: FsBackendOptions) {
@@ -384,7 +387,7 @@ export class FsBackend extends BaseBackend {
         const kind = classifyName(item.name, item.isDirectory());
         if (kind === 'dir') {
           if (await visit(full, false)) remaining--;
-        } else if (kind === 'temp' || kind === 'stale' || kind === 'lock') {
+        } else if ((kind === 'temp' || kind === 'stale' || kind === 'lock') && !this.#inFlight(full, kind)) {
           // File times can be finer than Date.now() (multigrain timestamps on recent Linux), so a
           // file written this millisecond has a negative age; it counts as age 0.
           const age = Math.max(0, Date.now() - (await stat(full).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs);
@@ -523,8 +526,14 @@ export class FsBackend extends BaseBackend {
     }
   }
 
+  // A write of this instance in flight: its temp file, or the lock file it holds or waits for.
+  #inFlight(file: string, kind: string): boolean {
+    return this.#writing.has(file) || (kind === 'lock' && !this.#locks.idle(file));
+  }
+
   async #writeAtomically(file: string, chunks: Buffer[], beforeCommit?: () => Promise<void>): Promise<void> {
     const temp = `${file}${TEMP_MARKER}${randomBytes(8).toString('hex')}`;
+    this.#writing.add(temp);
     const handle = await open(temp, 'wx').catch(async (error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
       this.#knownDirs.clear();
@@ -544,6 +553,7 @@ export class FsBackend extends BaseBackend {
       committed = true;
     } finally {
       if (!committed) await unlink(temp).catch(() => undefined);
+      this.#writing.delete(temp);
     }
   }
 
