@@ -56,10 +56,20 @@ async function stowage(name: string, url: string): Promise<Subject & { backend: 
   };
 }
 
-function keyv(name: string, keyvStore: unknown): Subject {
-  const k = new Keyv({ store: keyvStore as never });
+// Each subject's keys live in a namespace of its own and are cleared on close, so a run
+// leaves nothing behind on a shared server (keyv's default namespace is 'keyv').
+function keyv(name: string, keyvStore: unknown, namespace = 'keyv'): Subject {
+  const k = new Keyv({ store: keyvStore as never, namespace });
   k.on('error', () => undefined);
-  return { name, get: (key) => k.get(key), set: (key, v) => k.set(key, v), close: () => k.disconnect() };
+  return {
+    name,
+    get: (key) => k.get(key),
+    set: (key, v) => k.set(key, v),
+    close: async () => {
+      await k.clear();
+      await k.disconnect();
+    },
+  };
 }
 
 function unstorageSubject(name: string, driver: Parameters<typeof createStorage>[0]): Subject {
@@ -217,7 +227,7 @@ export async function engines(
       name: 'redis',
       stowage: await stowage('stowage', `redis://127.0.0.1:6379/0?prefix=${prefix}`),
       peers: [
-        keyv('keyv (@keyv/redis)', new KeyvRedis('redis://127.0.0.1:6379', { namespace: `${prefix}_keyv` })),
+        keyv('keyv (@keyv/redis)', new KeyvRedis('redis://127.0.0.1:6379'), `${prefix}_keyv`),
         unstorageSubject('unstorage (redis)', {
           driver: redisDriver({ base: `${prefix}_u`, host: '127.0.0.1', port: 6379 }),
         }),
