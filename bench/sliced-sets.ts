@@ -4,14 +4,13 @@
 // a fresh process, and reports the peak RSS above the process's memory once the columns
 // exist (the input is 800 MB at full size: what counts is what saving and slicing add).
 // Prints a markdown section and writes it to bench/sets.md, which the report includes.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OptimizationResult, openBackend, ResultSet } from '../src/index.ts';
 import { ResultStore } from '../src/results/index.ts';
+import { runMeasuringChild } from './measuring-child.ts';
 
 const MiB = 1024 * 1024;
 const COLUMNS = 10;
@@ -84,19 +83,7 @@ async function child(engine: string, url: string, rows: number): Promise<Row> {
 }
 
 async function runChild(engine: string, url: string, rows: number): Promise<Row> {
-  const script = fileURLToPath(import.meta.url);
-  const proc = spawn(
-    process.execPath,
-    [...process.execArgv, '--expose-gc', script, '--child', engine, url, `${rows}`],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  proc.stdout.on('data', (d) => {
-    out += d;
-  });
-  const [code] = await once(proc, 'exit');
-  if (code !== 0) throw new Error(`${engine}: the measuring process exited with ${code}`);
-  return JSON.parse(out.trim().split('\n').pop() as string) as Row;
+  return runMeasuringChild<Row>(fileURLToPath(import.meta.url), engine, [engine, url, `${rows}`]);
 }
 
 function markdown(rows: Row[], command: string, seconds: number): string {

@@ -4,7 +4,6 @@
 // each engine in a fresh process so that its peak RSS above its own baseline is the
 // figure, next to a raw file copy of the same bytes. Prints a markdown section and writes
 // it to bench/streams.md, which `npm run bench` includes in docs/benchmarks.md.
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { openBackend } from '../src/index.ts';
+import { runMeasuringChild } from './measuring-child.ts';
 
 const MiB = 1024 * 1024;
 const PIECE = MiB;
@@ -186,22 +186,12 @@ function up(port: number): Promise<boolean> {
 }
 
 async function runChild(engine: string, url: string, total: number, chunk: number | undefined): Promise<Row> {
-  const script = fileURLToPath(import.meta.url);
-  const proc = spawn(
-    process.execPath,
-    [...process.execArgv, '--expose-gc', script, '--child', engine, url, `${total}`, chunk ? `${chunk}` : ''],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: process.env,
-    },
-  );
-  let out = '';
-  proc.stdout.on('data', (d) => {
-    out += d;
-  });
-  const [code] = await once(proc, 'exit');
-  if (code !== 0) throw new Error(`${engine}: the measuring process exited with ${code}`);
-  return JSON.parse(out.trim().split('\n').pop() as string) as Row;
+  return runMeasuringChild<Row>(fileURLToPath(import.meta.url), engine, [
+    engine,
+    url,
+    `${total}`,
+    chunk ? `${chunk}` : '',
+  ]);
 }
 
 function markdown(rows: Row[], quick: boolean, seconds: number): string {
