@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Measurement, Size } from './harness.ts';
+import { targetsTable } from './targets.ts';
 
 /** What `npm run bench` writes to bench/results.json. */
 export interface BenchReport {
@@ -33,6 +34,8 @@ export function markdown(r: BenchReport): string {
     '`ratio` is stowage ops/s divided by that subject’s ops/s (above 1: stowage is faster).',
     '',
   ];
+  if (r.size === 'full')
+    lines.push('## Performance targets (issue 18), computed from this run', '', targetsTable(r.results), '');
   // The hand-written reading of the figures lives apart, so regenerating keeps it.
   if (existsSync('bench/analysis.md') && r.size === 'full')
     lines.push(readFileSync('bench/analysis.md', 'utf8').trim(), '');
