@@ -151,8 +151,12 @@ export class MemoryBackend extends BaseBackend {
     if (options.ifMatch !== undefined && previous?.meta.etag !== options.ifMatch) {
       throw this.conditionFailed(path, previous?.meta.etag, options);
     }
-    const meta = makeMeta(value, copyAttrs(options.attrs), previous?.meta.createdAt);
-    this.#write(path, { value: new Uint8Array(value), meta });
+    // The checksum is taken from the copy just made, still in cache (for a large value's
+    // 4 MiB chunks that beat reading the caller's bytes from memory a second time), and
+    // is then the checksum of the very bytes kept.
+    const stored = new Uint8Array(value);
+    const meta = makeMeta(stored, copyAttrs(options.attrs), previous?.meta.createdAt);
+    this.#write(path, { value: stored, meta });
     return meta;
   }
 
@@ -181,8 +185,9 @@ export class MemoryBackend extends BaseBackend {
     });
     return entries.map((e, i) => {
       const path = paths[i] as string;
-      const meta = makeMeta(e.value, copyAttrs(e.attrs), this.#state.entries.peek(path)?.meta.createdAt);
-      this.#write(path, { value: new Uint8Array(e.value), meta });
+      const stored = new Uint8Array(e.value);
+      const meta = makeMeta(stored, copyAttrs(e.attrs), this.#state.entries.peek(path)?.meta.createdAt);
+      this.#write(path, { value: stored, meta });
       return meta;
     });
   }
