@@ -260,6 +260,8 @@ export async function casPut(size: Size): Promise<Measurement[]> {
       return new ValueStore({ backend: new MemoryBackend() }).put(array);
     },
     'raw sha256': async () => createHash('sha256').update(bytes).digest('hex'),
+    // What a store that keeps its own copy cannot go below: the hash and a copy into new memory.
+    'raw copy + sha256': async () => createHash('sha256').update(bytes.slice()).digest('hex'),
   });
   // Reading it back verifies its digest: against copying the bytes out and hashing them.
   const store = new ValueStore({ backend: new MemoryBackend() });
