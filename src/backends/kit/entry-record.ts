@@ -10,6 +10,8 @@ import type { Meta } from '../../core/backend.ts';
 export const MAGIC = Buffer.from('STW1');
 /** Bytes before the JSON header: magic and header length. */
 export const PREFIX_BYTES = 8;
+/** {@link MAGIC} read as a little-endian uint32: one comparison instead of a view and a byte compare. */
+export const MAGIC_WORD = MAGIC.readUInt32LE(0);
 
 interface Header {
   k: string;
@@ -50,15 +52,19 @@ export interface DecodedHeader {
 /** Thrown when a file is not a well-formed entry. */
 export class MalformedEntryError extends Error {}
 
-export function parseHeader(bytes: Buffer): DecodedHeader {
-  if (bytes.byteLength < PREFIX_BYTES || !bytes.subarray(0, 4).equals(MAGIC)) {
+/**
+ * Decodes the header at the start of `bytes`; `end` (default: all of them) is where the
+ * bytes read end, so a caller's reusable buffer is parsed without a view made per call.
+ */
+export function parseHeader(bytes: Buffer, end = bytes.byteLength): DecodedHeader {
+  if (end < PREFIX_BYTES || bytes.readUInt32LE(0) !== MAGIC_WORD) {
     throw new MalformedEntryError('not a stowage entry file');
   }
   const length = bytes.readUInt32LE(4);
-  if (bytes.byteLength < PREFIX_BYTES + length) throw new MalformedEntryError('truncated header');
+  if (end < PREFIX_BYTES + length) throw new MalformedEntryError('truncated header');
   let h: Header;
   try {
-    h = JSON.parse(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + length).toString('utf8'));
+    h = JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + length));
   } catch {
     throw new MalformedEntryError('unreadable header');
   }
