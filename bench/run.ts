@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Measurement, Size } from './harness.ts';
@@ -64,6 +64,8 @@ const log = (m: Measurement[]) => {
 };
 
 const started = Date.now();
+// Other work on the machine shows in every figure, so the report says how busy it was.
+const loadAtStart = loadavg()[0] as number;
 try {
   if (runs('engines')) {
     const all = await engines(engineNames ?? ['memory', 'sqlite', 'fs', 'lmdb', 'postgres', 'mysql', 'redis'], servers);
@@ -142,7 +144,7 @@ for (const r of ratios) {
 
 const command =
   size === 'full' ? 'npm run bench' : size === 'quick' ? 'npm run bench:quick' : 'npm run bench -- --tiny';
-const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}; 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] as number).toFixed(1)} at the end`;
 const report: BenchReport = {
   command,
   date: new Date().toISOString(),
