@@ -116,12 +116,18 @@ export class CallStore {
   // Stores written before call ids were keys kept records under `<prefix>/c/<fn>/<id>`.
   readonly #legacyRoot: Key;
   #upgraded: Promise<void> | undefined;
+  // Set once the legacy move is done: a hit then reads without awaiting it again.
+  #isReady = false;
+  // `<root>/`: a record's key as one string, which backends find in their parsed-key
+  // cache without joining segments (the root's segments are valid, a full id is hex).
+  readonly #rootPath: string;
 
   constructor(options: { backend: Backend; prefix?: KeyInput | undefined }) {
     rejectUnknownOptions(options, ['backend', 'prefix'], 'CallStore');
     this.backend = options.backend;
     const base = parsePrefix(options.prefix ?? 'cas', options.backend.label).segments;
     this.#root = [...base, 'calls'];
+    this.#rootPath = `${this.#root.join('/')}/`;
     this.#legacyRoot = [...base, 'c'];
     this.#ids = new DigestIndex(options.backend, this.#root, 'call');
   }
@@ -147,15 +153,17 @@ export class CallStore {
   async get(id: string): Promise<StoredCall | undefined>;
   async get(fn: string, id: string): Promise<StoredCall | undefined>;
   async get(first: string, second?: string): Promise<StoredCall | undefined> {
-    await this.#ready();
+    if (!this.#isReady) await this.#ready();
     const id = second ?? first;
     const full = DigestIndex.isFull(id) ? id : await this.#expandOrUndefined(id);
     if (full === undefined) return undefined;
-    const hit = await this.backend.get(this.#key(full));
+    const hit = await this.backend.get(this.#rootPath + full);
     if (!hit) return undefined;
-    const record = decodeValue(msgpackCodec, hit.value, { key: full, backend: this.backend.label }) as CallRecord;
+    const record = decodeValue(msgpackCodec, hit.value, { key: full, backend: this.backend.label }) as StoredCall;
     if (second !== undefined && record.fn !== first) return undefined;
-    return { ...record, id: full };
+    // Freshly decoded, so ours to complete in place (a copy was a twentieth of a memoised hit).
+    record.id = full;
+    return record;
   }
 
   /** True when a call with this id (full or short) is recorded. */
@@ -251,7 +259,9 @@ export class CallStore {
       });
       await this.backend.putMany(entries);
       await this.backend.deleteMany(legacy);
-    })();
+    })().then(() => {
+      this.#isReady = true;
+    });
     return this.#upgraded;
   }
 }

@@ -92,6 +92,8 @@ class CachedCallError extends Error {}
 // Results up to this size (encoded) are also kept in the call record, so a hit is one read.
 const INLINE_RESULT_BYTES = 8 * 1024;
 
+const CALL_ID_CACHE_LIMIT = 10_000;
+
 function inlineable(result: unknown): boolean {
   try {
     return msgpackCodec.encode(result).byteLength <= INLINE_RESULT_BYTES;
@@ -133,22 +135,59 @@ export function memoize<A extends unknown[], R>(
     options.key ? options.key(...args) : Object.fromEntries(args.map((a, i) => [options.params?.[i] ?? String(i), a]));
   const named = (args: A): Record<string, unknown> =>
     Object.fromEntries(Object.entries(allNamed(args)).filter(([k]) => !ignored.has(k)));
-  const argDigests = (args: A) =>
-    Object.fromEntries(
-      Object.entries(named(args)).map(([k, v]) => {
-        try {
-          return [k, digestOf(v)];
-        } catch (error) {
-          throw new SerializationError(
-            `Argument '${k}' of the memoized function '${name}' cannot be stored: ${(error as Error).message} (leave it out of the call id with ignore: ['${k}'])`,
-            { backend: store.backend.label, cause: error },
-          );
-        }
-      }),
-    );
-  const idOf = (args: A) => callDigest(name, version, argDigests(args));
+  const digestArg = (k: string, v: unknown): string => {
+    try {
+      return digestOf(v);
+    } catch (error) {
+      throw new SerializationError(
+        `Argument '${k}' of the memoized function '${name}' cannot be stored: ${(error as Error).message} (leave it out of the call id with ignore: ['${k}'])`,
+        { backend: store.backend.label, cause: error },
+      );
+    }
+  };
+  // Which positional argument each name takes, per argument count: what `named` builds
+  // (a repeated name keeps its first place and its last argument, as Object.fromEntries
+  // does), worked out once, so a call digests its arguments without building two objects.
+  const plans: [string, number][][] = [];
+  const planFor = (count: number): [string, number][] => {
+    let plan = plans[count];
+    if (!plan) {
+      const last = new Map<string, number>();
+      for (let i = 0; i < count; i++) last.set(options.params?.[i] ?? String(i), i);
+      plan = [...last].filter(([k]) => !ignored.has(k));
+      plans[count] = plan;
+    }
+    return plan;
+  };
+  const argDigests = (args: A): Record<string, string> => {
+    const digests: Record<string, string> = {};
+    if (options.key) {
+      for (const [k, v] of Object.entries(options.key(...args))) if (!ignored.has(k)) digests[k] = digestArg(k, v);
+      return digests;
+    }
+    for (const [k, i] of planFor(args.length)) digests[k] = digestArg(k, args[i]);
+    return digests;
+  };
+  // The call digest is a pure function of the argument digests (name and version are
+  // fixed here), and hashing its packed tuple was a tenth of a hit: it is remembered,
+  // keyed by the names and digests (each name length-prefixed, digests being 64 characters,
+  // so two different argument sets never share a key). Emptied when full, as leaf digests are.
+  const ids = new Map<string, string>();
+  const idFor = (digests: Record<string, string>): string => {
+    let key = '';
+    for (const k in digests) key += `${k.length}:${k}${digests[k]}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = callDigest(name, version, digests);
+      if (ids.size >= CALL_ID_CACHE_LIMIT) ids.clear();
+      ids.set(key, id);
+    }
+    return id;
+  };
+  const idOf = (args: A) => idFor(argDigests(args));
 
-  async function fromRecord(record: CallRecord): Promise<Awaited<R>> {
+  // Not async: an inline result is returned as it is, without one more promise per hit.
+  function fromRecord(record: CallRecord): Awaited<R> | Promise<Awaited<R>> {
     if (record.error) {
       const error = new CachedCallError(record.error.message);
       error.name = record.error.name;
@@ -156,7 +195,7 @@ export function memoize<A extends unknown[], R>(
     }
     // A small result kept in the record: one read for the whole hit.
     if (record.inlineResult) return record.inlineResult.value as Awaited<R>;
-    return (await store.values.get(record.result as string)) as Awaited<R>;
+    return store.values.get(record.result as string) as Promise<Awaited<R>>;
   }
 
   async function compute(args: A, digests: Record<string, string>): Promise<Awaited<R>> {
@@ -249,17 +288,28 @@ export function memoize<A extends unknown[], R>(
   }
 
   async function call(args: A, digests: Record<string, string>, id: string): Promise<Awaited<R>> {
-    for (;;) {
-      const record = await store.calls.get(name, id);
-      if (record && (record.result !== undefined || options.cacheErrors)) return fromRecord(record);
-      if (!crossProcess) return compute(args, digests);
-      const done = await withClaim(id, async (): Promise<Awaited<R>> => {
-        // Another process may have finished between our lookup and our claim.
-        const late = await store.calls.get(name, id);
-        return late && (late.result !== undefined || options.cacheErrors) ? fromRecord(late) : compute(args, digests);
-      });
-      if (done !== undefined) return done;
-      await waitForOther(id);
+    // The in-flight entry is removed here rather than by a `.finally` on the returned
+    // promise (one promise and its ticks less per call). The first statement awaits, so
+    // the caller's `inflight.set` always runs before this `finally`; every return awaits,
+    // so the entry lasts until the result is there.
+    try {
+      for (;;) {
+        const record = await store.calls.get(name, id);
+        if (record && (record.result !== undefined || options.cacheErrors)) {
+          const result = fromRecord(record);
+          return result instanceof Promise ? await result : result;
+        }
+        if (!crossProcess) return await compute(args, digests);
+        const done = await withClaim(id, async (): Promise<Awaited<R>> => {
+          // Another process may have finished between our lookup and our claim.
+          const late = await store.calls.get(name, id);
+          return late && (late.result !== undefined || options.cacheErrors) ? fromRecord(late) : compute(args, digests);
+        });
+        if (done !== undefined) return done;
+        await waitForOther(id);
+      }
+    } finally {
+      inflight.delete(id);
     }
   }
 
@@ -271,10 +321,10 @@ export function memoize<A extends unknown[], R>(
       // Always async: a bad argument rejects, it does not throw at the call site.
       return Promise.reject(error);
     }
-    const id = callDigest(name, version, digests);
+    const id = idFor(digests);
     const running = inflight.get(id);
     if (running) return running;
-    const promise = call(args, digests, id).finally(() => inflight.delete(id));
+    const promise = call(args, digests, id);
     inflight.set(id, promise);
     return promise;
   }) as Memoized<A, R>;

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FsBackend } from '../../src/backends/fs/index.ts';
 import { MemoryBackend } from '../../src/backends/memory.ts';
 import { SqliteBackend } from '../../src/backends/sql/sqlite.ts';
-import { createMemoStore } from '../../src/entries/cas.ts';
+import { callDigest, createMemoStore, digestOf } from '../../src/entries/cas.ts';
 import { memoize, openBackend, ValueStore } from '../../src/index.ts';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.ts';
 import { runCasSuite } from './cas-suite.ts';
@@ -24,6 +24,54 @@ describe('void backend', () => {
     expect(runs).toBe(2);
     expect(await store.backend.get('anything')).toBeUndefined();
     expect((await store.backend.info()).entries).toBe(0);
+  });
+});
+
+describe('memoize call ids', () => {
+  it('are the call digest of the named argument digests, whatever was asked before', async () => {
+    const store = createMemoStore(new MemoryBackend());
+    // Names that concatenate alike ('a' + 'b1' and 'ab' + '1') must not share a remembered id.
+    const f = memoize(async (a: unknown, b: unknown) => [a, b], { store, name: 'f', key: (a, b) => ({ a, b1: b }) });
+    const g = memoize(async (a: unknown, b: unknown) => [a, b], { store, name: 'f', key: (a, b) => ({ ab: a, 1: b }) });
+    for (let round = 0; round < 2; round++) {
+      expect(f.callId(1, 2)).toBe(callDigest('f', '1', { a: digestOf(1), b1: digestOf(2) }));
+      expect(g.callId(1, 2)).toBe(callDigest('f', '1', { ab: digestOf(1), 1: digestOf(2) }));
+      expect(f.callId(2, 1)).not.toBe(f.callId(1, 2));
+    }
+    expect(await f(1, 2)).toEqual([1, 2]);
+    expect(await store.calls.get('f', f.callId(1, 2))).toMatchObject({ args: { a: digestOf(1), b1: digestOf(2) } });
+  });
+
+  it('name positional arguments as an object of them would: a repeated name takes the last', () => {
+    const store = createMemoStore(new MemoryBackend());
+    const f = memoize(async (_a: unknown, _b: unknown, _c: unknown) => 0, {
+      store,
+      name: 'f',
+      params: ['x', 'x'],
+      ignore: ['2'],
+    });
+    // The first x is never digested: a function there is not refused.
+    expect(f.callId(() => 0, 2, 3)).toBe(callDigest('f', '1', { x: digestOf(2) }));
+  });
+
+  it('share one computation while it runs, and compute again once it has failed', async () => {
+    const store = createMemoStore(new MemoryBackend());
+    let runs = 0;
+    const f = memoize(
+      async (x: number) => {
+        runs++;
+        await new Promise((r) => setTimeout(r, 5));
+        if (runs === 1) throw new Error('first run fails');
+        return x;
+      },
+      { store, name: 'f', params: ['x'] },
+    );
+    const [a, b] = await Promise.allSettled([f(1), f(1)]);
+    expect(a.status).toBe('rejected');
+    expect(b.status).toBe('rejected');
+    expect(runs).toBe(1);
+    expect(await f(1)).toBe(1);
+    expect(runs).toBe(2);
   });
 });
 

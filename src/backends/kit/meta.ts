@@ -37,7 +37,19 @@ export function makeMeta(value: Uint8Array, attrs: JsonObject | undefined, previ
 // also carry the CRC-32 of the key they were written under: a row's checksum covers its
 // value only, so a damaged index that leads a lookup to another key's row would otherwise
 // return that row's whole value under the wrong key.
-const keyTagOf = (path: string): string => crc32(path).toString(36);
+// Every SQL read checks it, and a hit reads the same keys again and again: tags are
+// remembered by key (a pure function of it), the cache emptied when full as parsed keys are.
+const KEY_TAGS_MAX = 10_000;
+const keyTags = new Map<string, string>();
+const keyTagOf = (path: string): string => {
+  let tag = keyTags.get(path);
+  if (tag === undefined) {
+    tag = crc32(path).toString(36);
+    if (keyTags.size >= KEY_TAGS_MAX) keyTags.clear();
+    keyTags.set(path, tag);
+  }
+  return tag;
+};
 
 /** {@link makeMeta} with an ETag that names `path`, for {@link checkEtagKey} on reads. */
 export function makeKeyBoundMeta(path: string, value: Uint8Array, attrs: JsonObject | undefined): Meta {

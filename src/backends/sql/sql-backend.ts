@@ -71,7 +71,13 @@ export class SqlBackend extends BaseBackend implements contract.Backend {
   /** One primary-key lookup; the checksum is verified before the value is returned. */
   async get(input: KeyInput): Promise<contract.StoredValue | undefined> {
     const { path } = this.key(input);
-    const rows = await this.#all('get', this.#q.get, [path], path);
+    // The runner directly rather than through #all: a hit is one promise less.
+    let rows: SqlRow[];
+    try {
+      rows = await this.#r.all(this.#q.get, [path]);
+    } catch (error) {
+      throw this.#error(error, 'get', path, false);
+    }
     return this.#stored(rows[0], path);
   }
 

@@ -34,7 +34,8 @@ export function sqlStatements(d: SqlDialect, table: string): SqlStatements {
   const k = d.keyColumn;
   const p = (from: number, count: number) =>
     Array.from({ length: count }, (_, i) => d.placeholder(from + i)).join(', ');
-  const metaColumns = `${k} AS k, etag, size, checksum, created_at, modified_at, attrs`;
+  const metaOnly = 'etag, size, checksum, created_at, modified_at, attrs';
+  const metaColumns = `${k} AS k, ${metaOnly}`;
   const insertHead = `INSERT INTO ${t} (${k}, ${COLUMNS.join(', ')}) VALUES `;
   const returning = d.returning ? ' RETURNING created_at' : '';
   const tuples = (rows: number) => Array.from({ length: rows }, (_, r) => `(${p(r * 8 + 1, 8)})`).join(', ');
@@ -42,7 +43,8 @@ export function sqlStatements(d: SqlDialect, table: string): SqlStatements {
     table: t,
     metaColumns,
     keyColumn: `${k} AS k`,
-    get: `SELECT ${metaColumns}, value FROM ${t} WHERE ${k} = ${d.placeholder(1)}`,
+    // The key is known to the caller: not read back, one string fewer per get.
+    get: `SELECT ${metaOnly}, value FROM ${t} WHERE ${k} = ${d.placeholder(1)}`,
     stat: `SELECT ${metaColumns} FROM ${t} WHERE ${k} = ${d.placeholder(1)}`,
     etag: `SELECT etag FROM ${t} WHERE ${k} = ${d.placeholder(1)}`,
     createdAt: `SELECT created_at FROM ${t} WHERE ${k} = ${d.placeholder(1)} AND etag = ${d.placeholder(2)}`,
