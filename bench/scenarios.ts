@@ -41,8 +41,6 @@ export async function conditionalSet(size: Size, engine: Engine): Promise<Measur
   const backend = engine.stowage.backend;
   let etag = (await backend.put('cas-key', new TextEncoder().encode(JSON.stringify(sampleValue(0))))).etag;
   const { db, name: rawName } = await openRawSqlite(join(scratch, 'raw-cas.sqlite'));
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
   db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT, etag INTEGER)');
   db.prepare("INSERT OR REPLACE INTO kv VALUES ('cas-key', '{}', 0)").run();
   const update = db.prepare('UPDATE kv SET value = ?, etag = etag + 1 WHERE key = ? AND etag = ?');
