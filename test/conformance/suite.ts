@@ -521,6 +521,22 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         expect(await store.get('pm/3')).toBeUndefined();
       });
 
+      it('putMany keeps any bytes, key text and attrs exactly as a put does', async () => {
+        const every = Uint8Array.from({ length: 512 }, (_, i) => (i * 7) & 0xff);
+        const entries = [
+          { key: 'pmb/rÜn ß/日本', value: every, attrs: { note: 'é ✓ "q"', n: 1.5 } },
+          { key: 'pmb/empty', value: new Uint8Array(0) },
+          { key: 'pmb/nul', value: Uint8Array.of(0, 0xc1, 0xdb, 0xff, 0) },
+        ];
+        const metas = await store.putMany(entries);
+        for (const [i, entry] of entries.entries()) {
+          const got = await store.get(entry.key);
+          expect(Buffer.from(got?.value ?? []).equals(Buffer.from(entry.value)), entry.key).toBe(true);
+          expect(got?.meta).toEqual(metas[i]);
+          expect(got?.meta.attrs).toEqual(entry.attrs ?? {});
+        }
+      });
+
       // Found by the model tests (test/reliability/model.test.ts): batches written in
       // parallel could let an earlier entry of a key overtake a later one.
       it('putMany naming a key several times ends with its last entry, value and attrs', async () => {
