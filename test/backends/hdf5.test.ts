@@ -329,6 +329,25 @@ describe('hdf5 extras', () => {
     await again.backend.close();
   });
 
+  it("fails with a ConnectionError, not HDF5's own error, when the root group is damaged", async () => {
+    const file = join(tempDir('hdf5-root'), 'store.h5');
+    const store = await Hdf5Backend.open({ path: file });
+    await store.put('k', bytes('v'));
+    await store.close();
+    // The first object header after the superblock is the root group's; its checksum then fails.
+    const raw = readFileSync(file);
+    const at = raw.indexOf(Buffer.from('OHDR'));
+    expect(at).toBeGreaterThan(0);
+    for (let i = at + 6; i < at + 12; i++) raw[i] = (raw[i] as number) ^ 0x5a;
+    writeFileSync(file, raw);
+    for (const create of [false, true]) {
+      const error = await Hdf5Backend.open({ path: file }, { create }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as ConnectionError).message).toMatch(/checksum/);
+      expect(existsSync(`${file}.lock`)).toBe(false);
+    }
+  });
+
   it('fails with a ConnectionError on a file that is not HDF5', async () => {
     const file = join(tempDir('hdf5-bad'), 'store.h5');
     writeFileSync(file, 'not an hdf5 file');

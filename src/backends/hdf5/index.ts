@@ -226,18 +226,22 @@ export class Hdf5Backend extends BaseBackend {
     const existing = this.#open.groups.get(this.#group);
     if (existing) return existing;
     const file = this.#open.file;
-    if (!create && !file.keys().includes(this.#group)) {
-      throw new StoreNotFoundError(
-        `The HDF5 file has no group '${this.#group}', and create is false (it opens existing stores only)`,
-        { backend: this.label },
-      );
-    }
     let state: GroupState;
     try {
-      if (!file.keys().includes(this.#group)) file.create_group(this.#group);
+      // Listing the root group reads the file's own structures: damaged, it throws too.
+      if (!file.keys().includes(this.#group)) {
+        if (!create) {
+          throw new StoreNotFoundError(
+            `The HDF5 file has no group '${this.#group}', and create is false (it opens existing stores only)`,
+            { backend: this.label },
+          );
+        }
+        file.create_group(this.#group);
+      }
       state = scanGroup(this.#open.h5, this.#h5Group(), this.#open.abandoned[this.#group] ?? [], false);
       file.flush();
     } catch (error) {
+      if (error instanceof StoreNotFoundError) throw error;
       throw new ConnectionError(`Cannot read the HDF5 group '${this.#group}': ${hdf5Error(error).message}`, {
         backend: this.label,
         cause: error,

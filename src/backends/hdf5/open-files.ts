@@ -95,6 +95,12 @@ export function releaseFile(path: string, open: OpenFile): Promise<void> {
     openFiles.delete(path);
     try {
       open.file.close();
+    } catch (error) {
+      // Closing flushes HDF5's caches into the file, whose structures may be damaged.
+      throw new ConnectionError(`Cannot close the HDF5 file: ${hdf5Error(error).message}`, {
+        backend: `hdf5:${path}`,
+        cause: error,
+      });
     } finally {
       await open.lock.release();
     }
