@@ -16,6 +16,7 @@ import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { checksumOf, makeMeta } from './kit/meta.ts';
+import { checkConfig } from './kit/options.ts';
 import { parseLocalUrl } from './kit/store-url.ts';
 import { checkLmdbFile } from './lmdb-file-check.ts';
 import { decodeRecordMeta, encodeRecord, recordEtagAndCreated, setRecordCreatedAt } from './lmdb-record.ts';
@@ -417,5 +418,6 @@ export async function openFromConfig(
   config: contract.BackendConfig,
   options?: contract.OpenOptions,
 ): Promise<LmdbBackend> {
-  return LmdbBackend.open({ path: String(config.path) }, options);
+  checkConfig(config, ['path'], 'lmdb', ['path']);
+  return LmdbBackend.open({ path: config.path as string }, options);
 }

@@ -6,6 +6,7 @@ import { type ByteSource, bytesOf, type PutStreamOptions } from '../core/streams
 import { ByteBoundedMap, EVICTION_POLICIES, type EvictionPolicy } from './kit/byte-bounded-map.ts';
 import { copyOut } from './kit/copy-out.ts';
 import { makeMeta } from './kit/meta.ts';
+import { checkConfig } from './kit/options.ts';
 import { listSorted } from './kit/sorted-keys.ts';
 import { intParam, parseLocalUrl } from './kit/store-url.ts';
 
@@ -292,6 +293,7 @@ export async function openFromConfig(
   config: contract.BackendConfig,
   options?: contract.OpenOptions,
 ): Promise<MemoryBackend> {
+  checkConfig(config, ['name', 'maxBytes', 'policy'], 'memory');
   if (options?.create === false && !(typeof config.name === 'string' && namedStates.has(config.name))) {
     const what =
       typeof config.name === 'string'

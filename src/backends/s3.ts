@@ -10,6 +10,7 @@ import { decodeEntry, encodeEntry, MalformedEntryError, parseHeader } from './ki
 import { inParallel, inParallelPerKey } from './kit/in-parallel.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { makeMeta, verifyValue } from './kit/meta.ts';
+import { checkConfig } from './kit/options.ts';
 
 /** Whether the server enforces `If-Match` / `If-None-Match` on writes. */
 export type S3ConditionalWrites = 'native' | 'none';
@@ -443,9 +444,25 @@ export async function openFromConfig(
   config: contract.BackendConfig,
   options?: contract.OpenOptions,
 ): Promise<S3Backend> {
+  checkConfig(
+    config,
+    [
+      'bucket',
+      'prefix',
+      'region',
+      'endpoint',
+      'accessKeyId',
+      'secretAccessKey',
+      'secretAccessKeyEnv',
+      'conditionalWrites',
+      'createBucket',
+    ],
+    's3',
+    ['bucket'],
+  );
   return S3Backend.open(
     {
-      bucket: String(config.bucket),
+      bucket: config.bucket as string,
       prefix: config.prefix as string | undefined,
       region: config.region as string | undefined,
       endpoint: config.endpoint as string | undefined,

@@ -4,6 +4,7 @@ import { BaseBackend } from '../core/backend-base.ts';
 import { ConditionFailedError, ConnectionError, OperationError, StorageError } from '../core/errors.ts';
 import type { JsonValue } from '../core/json.ts';
 import { compareKeyPaths, inRange, isDirectChild, type Key, type KeyInput, splitPath } from '../core/keys.ts';
+import { rejectUnknownOptions } from '../core/known-options.ts';
 import { openBackend } from '../core/registry.ts';
 import { type ByteSource, type PutStreamOptions, type StreamedValue, streamOfBytes } from '../core/streams.ts';
 import { ByteCache, type CacheOptions } from './byte-cache.ts';
@@ -600,6 +601,8 @@ export async function openFromConfig(
   config: contract.BackendConfig,
   options?: contract.OpenOptions,
 ): Promise<TieredBackend> {
+  const { type: _type, ...given } = config;
+  rejectUnknownOptions(given, ['primary', 'secondary', 'cache'], 'a tiered config', { backend: 'tiered' });
   const primary = await openBackend(config.primary as unknown as contract.BackendConfig, options);
   let secondary: contract.Backend | undefined;
   try {

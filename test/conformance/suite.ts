@@ -690,6 +690,12 @@ export function runConformanceSuite(target: ConformanceTarget): void {
         await expect(openBackend(store.toConfig(), { creat: false } as never)).rejects.toBeInstanceOf(OperationError);
         await expect(openBackend(store.toConfig(), { create: 'no' } as never)).rejects.toBeInstanceOf(OperationError);
       });
+
+      it('refuses a config option it does not know, naming it', async () => {
+        const config = { ...store.toConfig(), bogusOption: 1 };
+        await expect(openBackend(config)).rejects.toBeInstanceOf(OperationError);
+        await expect(openBackend(config)).rejects.toThrow(/bogusOption/);
+      });
     });
 
     describe('attributes are JSON', () => {

@@ -27,6 +27,7 @@ import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '.
 import { inParallel, inParallelPerKey } from '../kit/in-parallel.ts';
 import { LockBusyError, tryLockFileSync } from '../kit/lock-file.ts';
 import { makeMeta, verifyValue } from '../kit/meta.ts';
+import { checkConfig } from '../kit/options.ts';
 import { parseLocalUrl } from '../kit/store-url.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, readHeader, readHeaderSync } from './entry-file.ts';
 import { FileLocks } from './file-lock.ts';
@@ -568,15 +569,17 @@ export class FsBackend extends BaseBackend {
 
   async #writeAtomically(file: string, chunks: Buffer[], beforeCommit?: () => Promise<void>): Promise<void> {
     const temp = `${file}${TEMP_MARKER}${randomBytes(8).toString('hex')}`;
+    // Marked before the file exists, so compact never sees it unmarked; unmarked in the
+    // finally below whatever fails, the open included.
     this.#writing.add(temp);
-    const handle = await open(temp, 'wx').catch(async (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-      this.#knownDirs.clear();
-      await mkdir(dirname(temp), { recursive: true });
-      return open(temp, 'wx');
-    });
     let committed = false;
     try {
+      const handle = await open(temp, 'wx').catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        this.#knownDirs.clear();
+        await mkdir(dirname(temp), { recursive: true });
+        return open(temp, 'wx');
+      });
       try {
         await writeWhole(handle, chunks);
         if (this.#fsync) await handle.sync();
@@ -719,9 +722,10 @@ export async function openFromConfig(
   config: contract.BackendConfig,
   options?: contract.OpenOptions,
 ): Promise<FsBackend> {
+  checkConfig(config, ['root', 'fsync', 'lockLeaseMs', 'lockTimeoutMs'], 'fs', ['root']);
   return FsBackend.open(
     {
-      root: String(config.root),
+      root: config.root as string,
       fsync: config.fsync as boolean | undefined,
       lockLeaseMs: config.lockLeaseMs as number | undefined,
       lockTimeoutMs: config.lockTimeoutMs as number | undefined,

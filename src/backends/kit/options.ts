@@ -19,6 +19,30 @@ export function checkKnownOptions(
 }
 
 /**
+ * Checks the config of a backend whose `openFromConfig` picks its options one by one:
+ * unknown options are refused, and each of `required` must be a non-empty string (else
+ * `String(undefined)` would open a store in a folder named "undefined").
+ */
+export function checkConfig(
+  config: Readonly<Record<string, unknown>>,
+  known: readonly string[],
+  backend: string,
+  required: readonly string[] = [],
+): void {
+  checkKnownOptions(config, known, backend);
+  for (const name of required) requireString(config[name], name, backend);
+}
+
+/** `value` if it is a non-empty string, else an `OperationError` naming the option. */
+export function requireString(value: unknown, name: string, backend: string): string {
+  if (typeof value === 'string' && value !== '') return value;
+  const got = value === undefined ? 'none was given' : `got ${value === '' ? 'an empty string' : `a ${typeof value}`}`;
+  throw new OperationError(`The ${backend} backend needs the option '${name}' as a non-empty string (${got})`, {
+    backend,
+  });
+}
+
+/**
  * A config without its `type`, as the options of the backend's `open()`. Only for
  * backends whose `open()` checks every option itself, so nothing unchecked passes.
  */

@@ -6,7 +6,7 @@ import type { JsonObject } from '../../core/json.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
 import { loadDriver } from '../kit/load-driver.ts';
-import { checkKnownOptions, checkKnownParams, optionsFromConfig } from '../kit/options.ts';
+import { checkKnownOptions, checkKnownParams, optionsFromConfig, requireString } from '../kit/options.ts';
 import { SerialQueue } from '../kit/serial-queue.ts';
 import { driverSuffixOf, parseLocalUrl } from '../kit/store-url.ts';
 import {
@@ -141,7 +141,8 @@ export class DuckdbBackend extends SqlBackend {
     checkKnownOptions(options as unknown as Record<string, unknown>, OPTIONS, 'duckdb');
     const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'duckdb');
     const create = openOptions.create ?? true;
-    const path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
+    const given = requireString(options.path, 'path', 'duckdb');
+    const path = given === ':memory:' ? ':memory:' : resolve(given);
     const label = `duckdb:${path}${table === 'stowage' ? '' : `?table=${table}`}`;
     if (!create && (path === ':memory:' || !existsSync(path))) throw missingDatabase('DuckDB', label, path);
     const duck = await loadDriver<typeof Duck>('@duckdb/node-api', 'duckdb');

@@ -5,7 +5,7 @@ import { CapacityError, ConnectionError, CorruptValueError, OperationError } fro
 import type { JsonObject } from '../../core/json.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
-import { checkKnownOptions, checkKnownParams, optionsFromConfig } from '../kit/options.ts';
+import { checkKnownOptions, checkKnownParams, optionsFromConfig, requireString } from '../kit/options.ts';
 import { driverSuffixOf, intParam, parseLocalUrl } from '../kit/store-url.ts';
 import { SQL_CAPABILITIES, type SqlDialect, type SqlRow, type SqlRunner, TEXT_KEY_HOOKS } from './dialect.ts';
 import { echoingRunner, type SqlEcho } from './echo.ts';
@@ -229,7 +229,8 @@ export class SqliteBackend extends SqlBackend {
       });
     }
     const create = openOptions.create ?? true;
-    const path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
+    const given = requireString(options.path, 'path', 'sqlite');
+    const path = given === ':memory:' ? ':memory:' : resolve(given);
     const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
     const label = `sqlite:${path}${table === 'stowage' ? '' : `?table=${table}`}`;
     if (!create && (path === ':memory:' || !existsSync(path))) throw missingDatabase('SQLite', label, path);
