@@ -127,7 +127,7 @@ type ScriptResult = [number, string | number];
 interface ScriptClient {
   stowagePut(entry: string, index: string, bytes: string, ...args: (string | number | Buffer)[]): Promise<ScriptResult>;
   stowageDelete(entry: string, index: string, bytes: string, ...args: string[]): Promise<ScriptResult>;
-  stowagePutMany(numberOfKeys: number, ...keysAndArgs: (string | number | Buffer)[]): Promise<string[]>;
+  stowagePutMany(index: string, bytes: string, entryPrefix: string, batch: Buffer): Promise<string[]>;
   stowageClear(index: string, bytes: string, ...args: (string | number)[]): Promise<number>;
 }
 
@@ -262,7 +262,7 @@ export class RedisBackend extends BaseBackend {
     client.on('connect', () => (client as unknown as { stream?: { unref?: () => void } }).stream?.unref?.());
     client.defineCommand('stowagePut', { numberOfKeys: 3, lua: PUT_SCRIPT });
     client.defineCommand('stowageDelete', { numberOfKeys: 3, lua: DELETE_SCRIPT });
-    client.defineCommand('stowagePutMany', { lua: PUT_MANY_SCRIPT });
+    client.defineCommand('stowagePutMany', { numberOfKeys: 2, lua: PUT_MANY_SCRIPT });
     client.defineCommand('stowageClear', { numberOfKeys: 2, lua: CLEAR_SCRIPT });
     const backend = new RedisBackend(client, full, password);
     try {
@@ -413,7 +413,7 @@ export class RedisBackend extends BaseBackend {
     }
     for (const chunk of chunks) {
       const fields = chunk.flatMap(({ path, meta, value }) => [path, ...entryFields(meta, value)]);
-      void multi.stowagePutMany(2, this.#index, this.#bytes, this.#entryPrefix, packBatch(fields));
+      void multi.stowagePutMany(this.#index, this.#bytes, this.#entryPrefix, packBatch(fields));
     }
     const results = await this.#call('putMany', undefined, true, () => multi.exec());
     const metas: contract.Meta[] = [];

@@ -160,7 +160,8 @@ export function memoize<A extends unknown[], R>(
     return plan;
   };
   const argDigests = (args: A): Record<string, string> => {
-    const digests: Record<string, string> = {};
+    // No prototype: an argument named __proto__ is an own entry like any other.
+    const digests: Record<string, string> = Object.create(null);
     if (options.key) {
       for (const [k, v] of Object.entries(options.key(...args))) if (!ignored.has(k)) digests[k] = digestArg(k, v);
       return digests;

@@ -199,16 +199,19 @@ describe('fs: an entry file whose header length is damaged', () => {
   it('stat and get report CorruptValueError naming the key', async () => {
     const root = tempDir('fs-header-length');
     const store = await FsBackend.open({ root });
-    await store.put('k', bytes('hello'));
-    const file = join(root, 'k~v');
-    const raw = readFileSync(file);
-    raw.writeUInt32LE(0xffffffff, 4);
-    writeFileSync(file, raw);
-    for (const error of [await store.stat('k').catch((e) => e), await store.get('k').catch((e) => e)]) {
-      expect(error).toBeInstanceOf(CorruptValueError);
-      expect(error.key).toBe('k');
+    try {
+      await store.put('k', bytes('hello'));
+      const file = join(root, 'k~v');
+      const raw = readFileSync(file);
+      raw.writeUInt32LE(0xffffffff, 4);
+      writeFileSync(file, raw);
+      for (const error of [await store.stat('k').catch((e) => e), await store.get('k').catch((e) => e)]) {
+        expect(error).toBeInstanceOf(CorruptValueError);
+        expect(error.key).toBe('k');
+      }
+    } finally {
+      await store.close();
     }
-    await store.close();
   });
 
   // The synchronous header read (listings, puts without fsync) allocated the claimed length
@@ -216,18 +219,21 @@ describe('fs: an entry file whose header length is damaged', () => {
   it('a listing skips it and a put without fsync reports CorruptValueError', async () => {
     const root = tempDir('fs-header-length-sync');
     const store = await FsBackend.open({ root, fsync: false });
-    await store.put('k', bytes('hello'));
-    await store.put('ok', bytes('fine'));
-    const file = join(root, 'k~v');
-    const raw = readFileSync(file);
-    raw.writeUInt32LE(0xffffffff, 4);
-    writeFileSync(file, raw);
-    const listed: string[] = [];
-    for await (const e of store.list()) listed.push(e.key.join('/'));
-    expect(listed).toEqual(['ok']);
-    const error = await store.put('k', bytes('again')).catch((e) => e);
-    expect(error).toBeInstanceOf(CorruptValueError);
-    expect(error.key).toBe('k');
-    await store.close();
+    try {
+      await store.put('k', bytes('hello'));
+      await store.put('ok', bytes('fine'));
+      const file = join(root, 'k~v');
+      const raw = readFileSync(file);
+      raw.writeUInt32LE(0xffffffff, 4);
+      writeFileSync(file, raw);
+      const listed: string[] = [];
+      for await (const e of store.list()) listed.push(e.key.join('/'));
+      expect(listed).toEqual(['ok']);
+      const error = await store.put('k', bytes('again')).catch((e) => e);
+      expect(error).toBeInstanceOf(CorruptValueError);
+      expect(error.key).toBe('k');
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -207,6 +207,22 @@ export function runCasSuite(name: string, open: () => Promise<Backend>, skipReas
       expect(runs).toBe(2);
     });
 
+    it('keeps an argument named __proto__ in the call id like any other', async () => {
+      const memo = createMemoStore(backend);
+      let runs = 0;
+      const f = memoize(
+        async (x: number) => {
+          runs++;
+          return x * 10;
+        },
+        { store: memo, name: 'proto-arg', params: ['__proto__'] },
+      );
+      expect(f.callId(1)).not.toBe(f.callId(2));
+      expect(await f(1)).toBe(10);
+      expect(await f(2)).toBe(20);
+      expect(runs).toBe(2);
+    });
+
     it('finds call records by id alone, full or short, as fleche does for calls', async () => {
       const memo = createMemoStore(backend);
       const f = memoize(async (x: number) => x + 1, { store: memo, name: 'inc', params: ['x'] });

@@ -6,6 +6,7 @@ import { BaseBackend, copyAttrs } from '../../core/backend-base.ts';
 import { ConnectionError, OperationError, StoreNotFoundError } from '../../core/errors.ts';
 import { compareKeyPaths, type KeyInput, prefixRange } from '../../core/keys.ts';
 import { makeMeta, verifyValue } from '../kit/meta.ts';
+import { checkConfig } from '../kit/options.ts';
 import { listSorted, lowerBound } from '../kit/sorted-keys.ts';
 import { parseLocalUrl } from '../kit/store-url.ts';
 import { compactFile, type Hdf5CompactReport } from './compaction.ts';
@@ -103,7 +104,8 @@ export class Hdf5Backend extends BaseBackend {
     try {
       return new Hdf5Backend(path, group, open, create);
     } catch (error) {
-      await releaseFile(path, open);
+      // The open's own error is the one to report; a close of a damaged file may fail too.
+      await releaseFile(path, open, label).catch(() => undefined);
       throw error;
     }
   }
@@ -219,7 +221,7 @@ export class Hdf5Backend extends BaseBackend {
   }
 
   protected async closeResources(): Promise<void> {
-    await releaseFile(this.#path, this.#open);
+    await releaseFile(this.#path, this.#open, this.label);
   }
 
   #loadGroup(create: boolean): GroupState {
@@ -334,8 +336,9 @@ export async function openFromConfig(
   config: contract.BackendConfig,
   options?: contract.OpenOptions,
 ): Promise<Hdf5Backend> {
+  checkConfig(config, ['path', 'group'], 'hdf5', ['path']);
   return Hdf5Backend.open(
-    { path: String(config.path), group: config.group === undefined ? undefined : String(config.group) },
+    { path: config.path as string, group: config.group === undefined ? undefined : String(config.group) },
     options,
   );
 }

@@ -88,7 +88,7 @@ export function acquireFile(h5: H5Module, path: string, label: string): Promise<
 }
 
 /** Drops one store's use of `open`; the last one closes the file and releases its lock. */
-export function releaseFile(path: string, open: OpenFile): Promise<void> {
+export function releaseFile(path: string, open: OpenFile, label: string): Promise<void> {
   return openings.run(async () => {
     open.refs--;
     if (open.refs > 0) return;
@@ -98,7 +98,7 @@ export function releaseFile(path: string, open: OpenFile): Promise<void> {
     } catch (error) {
       // Closing flushes HDF5's caches into the file, whose structures may be damaged.
       throw new ConnectionError(`Cannot close the HDF5 file: ${hdf5Error(error).message}`, {
-        backend: `hdf5:${path}`,
+        backend: label,
         cause: error,
       });
     } finally {

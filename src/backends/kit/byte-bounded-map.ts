@@ -29,9 +29,9 @@ interface Node<V> {
  * FIFO order: the one piece behind the memory backend and the tiered cache.
  *
  * The eviction order is a linked list of the entries. A `Map`'s own insertion order would
- * do without one, but moving an entry to its back is a delete and a set, and that was
- * half of a tiered cache hit (0.6 µs for 1,000 keys read in turn, against 0.02 µs for the
- * pointer moves). lru-cache, the obvious library, has no FIFO order.
+ * do without one, but moving an entry to its back is a delete and a set: 0.18 µs per read
+ * of 1,000 keys in turn, against 0.08 µs with the list, most of a tiered cache hit.
+ * lru-cache, the obvious library, has no FIFO order.
  */
 export class ByteBoundedMap<V> {
   readonly maxBytes: number | undefined;

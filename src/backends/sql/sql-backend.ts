@@ -381,6 +381,7 @@ export class SqlBackend extends BaseBackend implements contract.Backend {
     return rows[0]?.etag as string | undefined;
   }
 
+  // get() inlines this (one promise less per hit): keep the two in step.
   async #all(what: string, sql: string, params: readonly unknown[], key?: string): Promise<SqlRow[]> {
     this.assertOpen();
     try {
