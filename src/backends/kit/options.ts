@@ -1,4 +1,5 @@
 import { OperationError } from '../../core/errors.ts';
+import { rejectUnknownOptions } from '../../core/known-options.ts';
 
 /**
  * Refuses options a backend does not know, so a typo (`poolsize`) or an option of
@@ -10,12 +11,8 @@ export function checkKnownOptions(
   backend: string,
   what = 'option',
 ): void {
-  for (const name of Object.keys(given)) {
-    if (name === 'type' || given[name] === undefined || known.includes(name)) continue;
-    throw new OperationError(`Unknown ${what} '${name}' for the ${backend} backend (known: ${known.join(', ')})`, {
-      backend,
-    });
-  }
+  const { type: _type, ...rest } = given;
+  rejectUnknownOptions(rest, known, `the ${backend} backend`, { backend }, what);
 }
 
 /**
