@@ -16,7 +16,7 @@ import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { checksumOf, makeMeta } from './kit/meta.ts';
-import { checkConfig } from './kit/options.ts';
+import { checkKnownOptions, optionsFromConfig, requireString } from './kit/options.ts';
 import { parseLocalUrl } from './kit/store-url.ts';
 import { checkLmdbFile } from './lmdb-file-check.ts';
 import { decodeRecordMeta, encodeRecord, recordEtagAndCreated, setRecordCreatedAt } from './lmdb-record.ts';
@@ -102,8 +102,9 @@ export class LmdbBackend extends BaseBackend {
    * `{ create: false }` it must exist already (`StoreNotFoundError`).
    */
   static async open(options: LmdbBackendOptions, openOptions: contract.OpenOptions = {}): Promise<LmdbBackend> {
+    checkKnownOptions(options as unknown as Record<string, unknown>, ['path'], 'lmdb');
     // Always a folder: lmdb-js would take a path with an extension (cache.lmdb) for a file.
-    const path = resolve(options.path);
+    const path = resolve(requireString(options.path, 'path', 'lmdb'));
     if (openOptions.create === false && !existsSync(join(path, 'data.mdb'))) {
       throw new StoreNotFoundError(
         `There is no LMDB environment (data.mdb) in ${path}, and create is false (it opens existing stores only)`,
@@ -418,6 +419,5 @@ export async function openFromConfig(
   config: contract.BackendConfig,
   options?: contract.OpenOptions,
 ): Promise<LmdbBackend> {
-  checkConfig(config, ['path'], 'lmdb', ['path']);
-  return LmdbBackend.open({ path: config.path as string }, options);
+  return LmdbBackend.open(optionsFromConfig<LmdbBackendOptions>(config), options);
 }

@@ -6,7 +6,7 @@ import { type ByteSource, bytesOf, type PutStreamOptions } from '../core/streams
 import { ByteBoundedMap, EVICTION_POLICIES, type EvictionPolicy } from './kit/byte-bounded-map.ts';
 import { copyOut } from './kit/copy-out.ts';
 import { makeMeta } from './kit/meta.ts';
-import { checkConfig } from './kit/options.ts';
+import { checkKnownOptions, optionsFromConfig } from './kit/options.ts';
 import { listSorted } from './kit/sorted-keys.ts';
 import { intParam, parseLocalUrl } from './kit/store-url.ts';
 
@@ -77,6 +77,7 @@ export class MemoryBackend extends BaseBackend {
   constructor(options: MemoryBackendOptions = {}) {
     // Every call runs to completion synchronously, so close() has nothing to wait for.
     super({ trackCalls: false });
+    checkKnownOptions(options as unknown as Record<string, unknown>, ['maxBytes', 'policy', 'name'], 'memory');
     if (options.maxBytes !== undefined && !(Number.isFinite(options.maxBytes) && options.maxBytes > 0)) {
       throw new OperationError('maxBytes must be a positive number', { backend: 'memory' });
     }
@@ -293,7 +294,6 @@ export async function openFromConfig(
   config: contract.BackendConfig,
   options?: contract.OpenOptions,
 ): Promise<MemoryBackend> {
-  checkConfig(config, ['name', 'maxBytes', 'policy'], 'memory');
   if (options?.create === false && !(typeof config.name === 'string' && namedStates.has(config.name))) {
     const what =
       typeof config.name === 'string'
@@ -303,9 +303,5 @@ export async function openFromConfig(
       backend: typeof config.name === 'string' ? `memory://${config.name}` : 'memory://',
     });
   }
-  return new MemoryBackend({
-    maxBytes: config.maxBytes as number | undefined,
-    policy: config.policy as EvictionPolicy | undefined,
-    name: config.name as string | undefined,
-  });
+  return new MemoryBackend(optionsFromConfig<MemoryBackendOptions>(config));
 }

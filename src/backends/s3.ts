@@ -10,7 +10,7 @@ import { decodeEntry, encodeEntry, MalformedEntryError, parseHeader } from './ki
 import { inParallel, inParallelPerKey } from './kit/in-parallel.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { makeMeta, verifyValue } from './kit/meta.ts';
-import { checkConfig } from './kit/options.ts';
+import { checkKnownOptions, optionsFromConfig, requireString } from './kit/options.ts';
 
 /** Whether the server enforces `If-Match` / `If-None-Match` on writes. */
 export type S3ConditionalWrites = 'native' | 'none';
@@ -40,6 +40,18 @@ export interface S3BackendOptions {
   /** Create the bucket when it does not exist (default true). */
   createBucket?: boolean | undefined;
 }
+
+const OPTIONS = [
+  'bucket',
+  'prefix',
+  'region',
+  'endpoint',
+  'accessKeyId',
+  'secretAccessKey',
+  'secretAccessKeyEnv',
+  'conditionalWrites',
+  'createBucket',
+];
 
 const PARALLEL = 16;
 const HEADER_BYTES = 4096;
@@ -87,6 +99,8 @@ export class S3Backend extends BaseBackend {
    * leaves nothing behind); otherwise `StoreNotFoundError`, and nothing is created.
    */
   static async open(options: S3BackendOptions, openOptions: contract.OpenOptions = {}): Promise<S3Backend> {
+    checkKnownOptions(options as unknown as Record<string, unknown>, OPTIONS, 's3');
+    requireString(options.bucket, 'bucket', 's3');
     const s3 = await loadDriver<typeof S3>('@aws-sdk/client-s3', 's3');
     const secret =
       options.secretAccessKey ?? (options.secretAccessKeyEnv ? process.env[options.secretAccessKeyEnv] : undefined);
@@ -444,36 +458,7 @@ export async function openFromConfig(
   config: contract.BackendConfig,
   options?: contract.OpenOptions,
 ): Promise<S3Backend> {
-  checkConfig(
-    config,
-    [
-      'bucket',
-      'prefix',
-      'region',
-      'endpoint',
-      'accessKeyId',
-      'secretAccessKey',
-      'secretAccessKeyEnv',
-      'conditionalWrites',
-      'createBucket',
-    ],
-    's3',
-    ['bucket'],
-  );
-  return S3Backend.open(
-    {
-      bucket: config.bucket as string,
-      prefix: config.prefix as string | undefined,
-      region: config.region as string | undefined,
-      endpoint: config.endpoint as string | undefined,
-      accessKeyId: config.accessKeyId as string | undefined,
-      secretAccessKey: config.secretAccessKey as string | undefined,
-      secretAccessKeyEnv: config.secretAccessKeyEnv as string | undefined,
-      conditionalWrites: config.conditionalWrites as S3ConditionalWrites | undefined,
-      createBucket: config.createBucket as boolean | undefined,
-    },
-    options,
-  );
+  return S3Backend.open(optionsFromConfig<S3BackendOptions>(config), options);
 }
 
 async function* flatten<T>(pages: AsyncIterable<T[]>): AsyncIterable<T> {

@@ -11,7 +11,7 @@ import type {
 import { BaseBackend, copyAttrs } from '../core/backend-base.ts';
 import type { KeyInput } from '../core/keys.ts';
 import { makeMeta } from './kit/meta.ts';
-import { checkConfig } from './kit/options.ts';
+import { checkKnownOptions } from './kit/options.ts';
 
 const CAPABILITIES: Capabilities = {
   persistent: false,
@@ -91,6 +91,6 @@ export function configFromUrl(): BackendConfig {
 
 /** Opens a void store; it holds nothing, so it opens with `{ create: false }` too, creating nothing. */
 export async function openFromConfig(config: BackendConfig): Promise<VoidBackend> {
-  checkConfig(config, [], 'void');
+  checkKnownOptions(config, [], 'void');
   return new VoidBackend();
 }

@@ -84,7 +84,9 @@ describe('s3 extras', () => {
       ...credentials,
     });
     await store.put('runs/1', bytes('the whole value'));
-    const raw = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
+    // A copy: the SDK adds `$source` to the credentials object it is given, and this one is
+    // spread into store options, which refuse options they do not know.
+    const raw = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { ...credentials } });
     const listed = await raw.send(new ListObjectsV2Command({ Bucket: 'stowage-test', Prefix: `${prefix}/` }));
     const name = listed.Contents?.[0]?.Key;
     expect(listed.Contents).toHaveLength(1);

@@ -27,7 +27,7 @@ import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '.
 import { inParallel, inParallelPerKey } from '../kit/in-parallel.ts';
 import { LockBusyError, tryLockFileSync } from '../kit/lock-file.ts';
 import { makeMeta, verifyValue } from '../kit/meta.ts';
-import { checkConfig } from '../kit/options.ts';
+import { checkKnownOptions, optionsFromConfig, requireString } from '../kit/options.ts';
 import { parseLocalUrl } from '../kit/store-url.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, readHeader, readHeaderSync } from './entry-file.ts';
 import { FileLocks } from './file-lock.ts';
@@ -127,6 +127,12 @@ export class FsBackend extends BaseBackend {
    * `{ create: false }` the folder must exist already (`StoreNotFoundError`).
    */
   static async open(options: FsBackendOptions, openOptions: contract.OpenOptions = {}): Promise<FsBackend> {
+    checkKnownOptions(
+      options as unknown as Record<string, unknown>,
+      ['root', 'fsync', 'lockLeaseMs', 'lockTimeoutMs'],
+      'fs',
+    );
+    requireString(options.root, 'root', 'fs');
     const backend = new FsBackend(options);
     if (openOptions.create === false) {
       if (!isFolder(backend.#root)) {
@@ -722,16 +728,7 @@ export async function openFromConfig(
   config: contract.BackendConfig,
   options?: contract.OpenOptions,
 ): Promise<FsBackend> {
-  checkConfig(config, ['root', 'fsync', 'lockLeaseMs', 'lockTimeoutMs'], 'fs', ['root']);
-  return FsBackend.open(
-    {
-      root: config.root as string,
-      fsync: config.fsync as boolean | undefined,
-      lockLeaseMs: config.lockLeaseMs as number | undefined,
-      lockTimeoutMs: config.lockTimeoutMs as number | undefined,
-    },
-    options,
-  );
+  return FsBackend.open(optionsFromConfig<FsBackendOptions>(config), options);
 }
 
 const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);

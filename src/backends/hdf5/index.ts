@@ -6,7 +6,7 @@ import { BaseBackend, copyAttrs } from '../../core/backend-base.ts';
 import { ConnectionError, OperationError, StoreNotFoundError } from '../../core/errors.ts';
 import { compareKeyPaths, type KeyInput, prefixRange } from '../../core/keys.ts';
 import { makeMeta, verifyValue } from '../kit/meta.ts';
-import { checkConfig } from '../kit/options.ts';
+import { checkKnownOptions, optionsFromConfig, requireString } from '../kit/options.ts';
 import { listSorted, lowerBound } from '../kit/sorted-keys.ts';
 import { parseLocalUrl } from '../kit/store-url.ts';
 import { compactFile, type Hdf5CompactReport } from './compaction.ts';
@@ -87,7 +87,8 @@ export class Hdf5Backend extends BaseBackend {
    * `{ create: false }` both must exist already (`StoreNotFoundError`).
    */
   static async open(options: Hdf5BackendOptions, openOptions: contract.OpenOptions = {}): Promise<Hdf5Backend> {
-    const path = resolve(options.path);
+    checkKnownOptions(options as unknown as Record<string, unknown>, ['path', 'group'], 'hdf5');
+    const path = resolve(requireString(options.path, 'path', 'hdf5'));
     const group = options.group ?? DEFAULT_GROUP;
     const label = `hdf5:${path}#${group}`;
     checkGroupName(group, label);
@@ -336,9 +337,6 @@ export async function openFromConfig(
   config: contract.BackendConfig,
   options?: contract.OpenOptions,
 ): Promise<Hdf5Backend> {
-  checkConfig(config, ['path', 'group'], 'hdf5', ['path']);
-  return Hdf5Backend.open(
-    { path: config.path as string, group: config.group === undefined ? undefined : String(config.group) },
-    options,
-  );
+  const group = config.group === undefined ? undefined : String(config.group);
+  return Hdf5Backend.open({ ...optionsFromConfig<Hdf5BackendOptions>(config), group }, options);
 }

@@ -15,21 +15,6 @@ export function checkKnownOptions(
   rejectUnknownOptions(rest, known, `the ${backend} backend`, { backend }, what);
 }
 
-/**
- * Checks the config of a backend whose `openFromConfig` picks its options one by one:
- * unknown options are refused, and each of `required` must be a non-empty string (else
- * `String(undefined)` would open a store in a folder named "undefined").
- */
-export function checkConfig(
-  config: Readonly<Record<string, unknown>>,
-  known: readonly string[],
-  backend: string,
-  required: readonly string[] = [],
-): void {
-  checkKnownOptions(config, known, backend);
-  for (const name of required) requireString(config[name], name, backend);
-}
-
 /** `value` if it is a non-empty string, else an `OperationError` naming the option. */
 export function requireString(value: unknown, name: string, backend: string): string {
   if (typeof value === 'string' && value !== '') return value;
