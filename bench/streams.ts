@@ -251,15 +251,15 @@ if (await up(6379)) targets.push(['redis', `redis://127.0.0.1:6379/0?prefix=${ta
 // s3rver runs in this process, not in the measured one, so its memory is not counted.
 let s3server: { close(): Promise<void> } | undefined;
 try {
-  const { default: S3rver } = await import('s3rver');
-  const server = new S3rver({ port: 0, address: '127.0.0.1', directory: join(scratch, 's3rver'), silent: true });
-  const { port } = (await server.run()) as { port: number };
+  // The test suite's s3rver, whose PUT answers only once the object is whole on disk.
+  const { startS3rver } = await import('../test/helpers/s3rver.ts');
+  const { server, endpoint } = await startS3rver(join(scratch, 's3rver'));
   s3server = server;
   process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
   process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
   targets.push([
     's3 (s3rver)',
-    `s3://bench-streams/${tag}?endpoint=${encodeURIComponent(`http://127.0.0.1:${port}`)}&conditionalWrites=none`,
+    `s3://bench-streams/${tag}?endpoint=${encodeURIComponent(endpoint)}&conditionalWrites=none`,
   ]);
 } catch (error) {
   process.stderr.write(`s3rver not started: ${(error as Error).message}\n`);
