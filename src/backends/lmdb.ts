@@ -16,7 +16,7 @@ import type { JsonObject } from '../core/json.ts';
 import { compareKeyPaths, isDirectChild, type Key, type KeyInput, prefixRange, splitPath } from '../core/keys.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { checksumOf, makeMeta } from './kit/meta.ts';
-import { checkKnownOptions, optionsFromConfig, requireString } from './kit/options.ts';
+import { checkKnownParams, checkOptions, optionsFromConfig, requireString } from './kit/options.ts';
 import { parseLocalUrl } from './kit/store-url.ts';
 import { checkLmdbFile } from './lmdb-file-check.ts';
 import { decodeRecordMeta, encodeRecord, recordEtagAndCreated, setRecordCreatedAt } from './lmdb-record.ts';
@@ -102,7 +102,7 @@ export class LmdbBackend extends BaseBackend {
    * `{ create: false }` it must exist already (`StoreNotFoundError`).
    */
   static async open(options: LmdbBackendOptions, openOptions: contract.OpenOptions = {}): Promise<LmdbBackend> {
-    checkKnownOptions(options as unknown as Record<string, unknown>, ['path'], 'lmdb');
+    checkOptions(options, { path: 'string' }, 'lmdb');
     // Always a folder: lmdb-js would take a path with an extension (cache.lmdb) for a file.
     const path = resolve(requireString(options.path, 'path', 'lmdb'));
     if (openOptions.create === false && !existsSync(join(path, 'data.mdb'))) {
@@ -409,8 +409,9 @@ const LMDB_DAMAGE =
 
 /** Parses `lmdb:///abs/dir` or `lmdb:./rel/dir`. */
 export function configFromUrl(url: string): contract.BackendConfig {
-  const { path } = parseLocalUrl(url);
+  const { path, params } = parseLocalUrl(url);
   if (path === '') throw new OperationError(`An lmdb URL needs a directory: ${url}`);
+  checkKnownParams(params, [], 'lmdb');
   return { type: 'lmdb', path: resolve(path) };
 }
 

@@ -6,7 +6,7 @@ import { type ByteSource, bytesOf, type PutStreamOptions } from '../core/streams
 import { ByteBoundedMap, EVICTION_POLICIES, type EvictionPolicy } from './kit/byte-bounded-map.ts';
 import { copyOut } from './kit/copy-out.ts';
 import { makeMeta } from './kit/meta.ts';
-import { checkKnownOptions, optionsFromConfig } from './kit/options.ts';
+import { checkKnownParams, checkOptions, optionsFromConfig } from './kit/options.ts';
 import { listSorted } from './kit/sorted-keys.ts';
 import { intParam, parseLocalUrl } from './kit/store-url.ts';
 
@@ -77,14 +77,9 @@ export class MemoryBackend extends BaseBackend {
   constructor(options: MemoryBackendOptions = {}) {
     // Every call runs to completion synchronously, so close() has nothing to wait for.
     super({ trackCalls: false });
-    checkKnownOptions(options as unknown as Record<string, unknown>, ['maxBytes', 'policy', 'name'], 'memory');
-    if (options.maxBytes !== undefined && !(Number.isFinite(options.maxBytes) && options.maxBytes > 0)) {
+    checkOptions(options, { maxBytes: 'number', policy: EVICTION_POLICIES, name: 'string' }, 'memory');
+    if (options.maxBytes !== undefined && options.maxBytes <= 0) {
       throw new OperationError('maxBytes must be a positive number', { backend: 'memory' });
-    }
-    if (options.policy !== undefined && !EVICTION_POLICIES.includes(options.policy)) {
-      throw new OperationError(`Unknown eviction policy '${String(options.policy)}' (use lru or fifo)`, {
-        backend: 'memory',
-      });
     }
     this.#name = options.name;
     this.label = options.name ? `memory://${options.name}` : 'memory://';
@@ -256,6 +251,7 @@ export class MemoryBackend extends BaseBackend {
 export function configFromUrl(url: string): contract.BackendConfig {
   const parsed = parseLocalUrl(url.replace(/^memory:\/\/([^/?]+)/i, 'memory:///$1'));
   const name = parsed.path.replace(/^\//, '') || undefined;
+  checkKnownParams(parsed.params, ['maxBytes', 'policy'], 'memory');
   return {
     type: 'memory',
     name,

@@ -11,7 +11,7 @@ import { classifyDriverError, type DriverErrorTable } from './kit/driver-errors.
 import { checkIdentifier } from './kit/identifiers.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { makeMeta, verifyValue } from './kit/meta.ts';
-import { checkKnownOptions, checkKnownParams, optionsFromConfig } from './kit/options.ts';
+import { checkKnownParams, checkOptions, type OptionRules, optionsFromConfig } from './kit/options.ts';
 import { intParam } from './kit/store-url.ts';
 
 /** Options of {@link RedisBackend}. */
@@ -34,7 +34,16 @@ export interface RedisBackendOptions {
   connectTimeoutMs?: number | undefined;
 }
 
-const OPTIONS = ['host', 'port', 'password', 'passwordEnv', 'username', 'db', 'prefix', 'connectTimeoutMs'];
+const OPTIONS: OptionRules = {
+  host: 'string',
+  port: 'port',
+  password: 'string',
+  passwordEnv: 'string',
+  username: 'string',
+  db: 'integer',
+  prefix: 'string',
+  connectTimeoutMs: 'positive milliseconds',
+};
 const URL_PARAMS = ['prefix', 'connectTimeoutMs', 'passwordEnv'];
 
 const CAPABILITIES: contract.Capabilities = {
@@ -238,7 +247,7 @@ export class RedisBackend extends BaseBackend {
    * emptied Redis store leaves no key behind, so there is nothing else to find.
    */
   static async open(options: RedisBackendOptions, openOptions: contract.OpenOptions = {}): Promise<RedisBackend> {
-    checkKnownOptions(options as unknown as Record<string, unknown>, OPTIONS, 'redis');
+    checkOptions(options, OPTIONS, 'redis');
     const prefix = checkIdentifier(options.prefix ?? 'stowage', 'prefix', 'redis');
     const db = checkDatabaseNumber(options.db ?? 0);
     const full = { ...options, prefix, host: options.host ?? '127.0.0.1', port: options.port ?? 6379 };

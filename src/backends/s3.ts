@@ -10,7 +10,8 @@ import { decodeEntry, encodeEntry, MalformedEntryError, parseHeader } from './ki
 import { inParallel, inParallelPerKey } from './kit/in-parallel.ts';
 import { loadDriver } from './kit/load-driver.ts';
 import { makeMeta, verifyValue } from './kit/meta.ts';
-import { checkKnownOptions, optionsFromConfig, requireString } from './kit/options.ts';
+import { checkKnownParams, checkOptions, type OptionRules, optionsFromConfig, requireString } from './kit/options.ts';
+import { boolParam } from './kit/store-url.ts';
 
 /** Whether the server enforces `If-Match` / `If-None-Match` on writes. */
 export type S3ConditionalWrites = 'native' | 'none';
@@ -41,17 +42,20 @@ export interface S3BackendOptions {
   createBucket?: boolean | undefined;
 }
 
-const OPTIONS = [
-  'bucket',
-  'prefix',
-  'region',
-  'endpoint',
-  'accessKeyId',
-  'secretAccessKey',
-  'secretAccessKeyEnv',
-  'conditionalWrites',
-  'createBucket',
-];
+const OPTIONS: OptionRules = {
+  bucket: 'string',
+  prefix: 'string',
+  region: 'string',
+  endpoint: 'string',
+  accessKeyId: 'string',
+  secretAccessKey: 'string',
+  secretAccessKeyEnv: 'string',
+  conditionalWrites: ['native', 'none'],
+  createBucket: 'boolean',
+};
+
+// The secret key has no URL parameter: it is read from the environment (secretAccessKeyEnv).
+const URL_PARAMS = ['endpoint', 'region', 'accessKeyId', 'secretAccessKeyEnv', 'conditionalWrites', 'createBucket'];
 
 const PARALLEL = 16;
 const HEADER_BYTES = 4096;
@@ -99,7 +103,7 @@ export class S3Backend extends BaseBackend {
    * leaves nothing behind); otherwise `StoreNotFoundError`, and nothing is created.
    */
   static async open(options: S3BackendOptions, openOptions: contract.OpenOptions = {}): Promise<S3Backend> {
-    checkKnownOptions(options as unknown as Record<string, unknown>, OPTIONS, 's3');
+    checkOptions(options, OPTIONS, 's3');
     requireString(options.bucket, 'bucket', 's3');
     const s3 = await loadDriver<typeof S3>('@aws-sdk/client-s3', 's3');
     const secret =
@@ -435,6 +439,7 @@ function isPreconditionFailure(error: unknown): boolean {
 export function configFromUrl(url: string): contract.BackendConfig {
   const u = parseUrl(url);
   const p = u.searchParams;
+  checkKnownParams(p, URL_PARAMS, 's3');
   const conditionalWrites = p.get('conditionalWrites') ?? undefined;
   if (conditionalWrites !== undefined && conditionalWrites !== 'native' && conditionalWrites !== 'none') {
     throw new OperationError(`conditionalWrites must be native or none, got '${conditionalWrites}'`);
@@ -448,6 +453,7 @@ export function configFromUrl(url: string): contract.BackendConfig {
     accessKeyId: p.get('accessKeyId') ?? (u.username ? decodeUrlPart(u.username, url) : undefined),
     secretAccessKeyEnv: p.get('secretAccessKeyEnv') ?? undefined,
     conditionalWrites,
+    createBucket: boolParam(p, 'createBucket'),
     // Kept out of toConfig(); only used to open this one client.
     secretAccessKey: u.password ? decodeUrlPart(u.password, url) : undefined,
   };

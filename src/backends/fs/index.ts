@@ -27,8 +27,8 @@ import { compareKeyPaths, joinPath, type Key, type KeyInput, splitPath } from '.
 import { inParallel, inParallelPerKey } from '../kit/in-parallel.ts';
 import { LockBusyError, tryLockFileSync } from '../kit/lock-file.ts';
 import { makeMeta, verifyValue } from '../kit/meta.ts';
-import { checkKnownOptions, optionsFromConfig, requireString } from '../kit/options.ts';
-import { parseLocalUrl } from '../kit/store-url.ts';
+import { checkKnownParams, checkOptions, type OptionRules, optionsFromConfig, requireString } from '../kit/options.ts';
+import { boolParam, parseLocalUrl } from '../kit/store-url.ts';
 import { decodeEntry, encodeEntry, MalformedEntryError, readHeader, readHeaderSync } from './entry-file.ts';
 import { FileLocks } from './file-lock.ts';
 import {
@@ -65,6 +65,14 @@ export interface FsCompactReport extends contract.CompactReport {
   /** Empty folders removed. */
   directories: number;
 }
+
+const OPTIONS: OptionRules = {
+  root: 'string',
+  fsync: 'boolean',
+  // A lease of 0 would let every waiter take a held lock at once.
+  lockLeaseMs: 'positive milliseconds',
+  lockTimeoutMs: 'milliseconds',
+};
 
 const CAPABILITIES: contract.Capabilities = {
   persistent: true,
@@ -127,11 +135,7 @@ export class FsBackend extends BaseBackend {
    * `{ create: false }` the folder must exist already (`StoreNotFoundError`).
    */
   static async open(options: FsBackendOptions, openOptions: contract.OpenOptions = {}): Promise<FsBackend> {
-    checkKnownOptions(
-      options as unknown as Record<string, unknown>,
-      ['root', 'fsync', 'lockLeaseMs', 'lockTimeoutMs'],
-      'fs',
-    );
+    checkOptions(options, OPTIONS, 'fs');
     requireString(options.root, 'root', 'fs');
     const backend = new FsBackend(options);
     if (openOptions.create === false) {
@@ -711,8 +715,8 @@ const SYNC_PUT_BYTES = 64 * 1024;
 export function configFromUrl(url: string): contract.BackendConfig {
   const { path, params } = parseLocalUrl(url);
   if (path === '') throw new OperationError(`A file URL needs a directory: ${url}`);
-  const fsync = params.get('fsync');
-  return { type: 'fs', root: resolve(path), fsync: fsync === null ? undefined : fsync !== 'false' };
+  checkKnownParams(params, ['fsync'], 'fs');
+  return { type: 'fs', root: resolve(path), fsync: boolParam(params, 'fsync') };
 }
 
 function isFolder(path: string): boolean {

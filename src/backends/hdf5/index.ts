@@ -6,7 +6,7 @@ import { BaseBackend, copyAttrs } from '../../core/backend-base.ts';
 import { ConnectionError, OperationError, StoreNotFoundError } from '../../core/errors.ts';
 import { compareKeyPaths, type KeyInput, prefixRange } from '../../core/keys.ts';
 import { makeMeta, verifyValue } from '../kit/meta.ts';
-import { checkKnownOptions, optionsFromConfig, requireString } from '../kit/options.ts';
+import { checkKnownParams, checkOptions, optionsFromConfig, requireString } from '../kit/options.ts';
 import { listSorted, lowerBound } from '../kit/sorted-keys.ts';
 import { parseLocalUrl } from '../kit/store-url.ts';
 import { compactFile, type Hdf5CompactReport } from './compaction.ts';
@@ -87,7 +87,7 @@ export class Hdf5Backend extends BaseBackend {
    * `{ create: false }` both must exist already (`StoreNotFoundError`).
    */
   static async open(options: Hdf5BackendOptions, openOptions: contract.OpenOptions = {}): Promise<Hdf5Backend> {
-    checkKnownOptions(options as unknown as Record<string, unknown>, ['path', 'group'], 'hdf5');
+    checkOptions(options, { path: 'string', group: 'string' }, 'hdf5');
     const path = resolve(requireString(options.path, 'path', 'hdf5'));
     const group = options.group ?? DEFAULT_GROUP;
     const label = `hdf5:${path}#${group}`;
@@ -328,6 +328,7 @@ export class Hdf5Backend extends BaseBackend {
 export function configFromUrl(url: string): contract.BackendConfig {
   const { path, params } = parseLocalUrl(url);
   if (path === '') throw new OperationError(`An hdf5 URL needs a file path: ${url}`);
+  checkKnownParams(params, ['group'], 'hdf5');
   const group = params.get('group');
   return group === null ? { type: 'hdf5', path: resolve(path) } : { type: 'hdf5', path: resolve(path), group };
 }
@@ -337,6 +338,5 @@ export async function openFromConfig(
   config: contract.BackendConfig,
   options?: contract.OpenOptions,
 ): Promise<Hdf5Backend> {
-  const group = config.group === undefined ? undefined : String(config.group);
-  return Hdf5Backend.open({ ...optionsFromConfig<Hdf5BackendOptions>(config), group }, options);
+  return Hdf5Backend.open(optionsFromConfig<Hdf5BackendOptions>(config), options);
 }

@@ -15,6 +15,86 @@ export function checkKnownOptions(
   rejectUnknownOptions(rest, known, `the ${backend} backend`, { backend }, what);
 }
 
+/**
+ * What an option's value must be: a string, `true` / `false`, a number of milliseconds
+ * (`milliseconds` from 0, `positive milliseconds` from 1; at most Node's timer limit), a
+ * whole number (`integer`; its range checked where it is used), a number, a TCP port,
+ * an SQL echo (`true` / `false` or a function of the statement), or one of listed strings.
+ */
+export type OptionRule =
+  | 'string'
+  | 'boolean'
+  | 'milliseconds'
+  | 'positive milliseconds'
+  | 'integer'
+  | 'number'
+  | 'port'
+  | 'echo'
+  | readonly string[];
+
+/** A backend's options, each with the rule its value must meet. */
+export type OptionRules = Readonly<Record<string, OptionRule>>;
+
+// Node's timers hold at most 2^31 - 1 ms; a longer timeout silently becomes 1 ms.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Refuses options a backend does not know (as {@link checkKnownOptions}) and options whose
+ * value breaks its rule, naming the option and what it must be: a `fsync: 'no'` or a
+ * `connectTimeoutMs: -5` fails here, not as a silent truthy value or a driver's crash.
+ * Values set to `undefined` count as not given. A string's value is never repeated in the
+ * error (it may be a password); numbers and the strings of a listed choice are.
+ */
+export function checkOptions(given: object, rules: OptionRules, backend: string): void {
+  const options = given as Readonly<Record<string, unknown>>;
+  checkKnownOptions(options, Object.keys(rules), backend);
+  for (const [name, rule] of Object.entries(rules)) {
+    const value = options[name];
+    if (value === undefined) continue;
+    const wanted = unmetRule(rule, value);
+    if (wanted === undefined) continue;
+    throw new OperationError(
+      `The ${backend} backend's option '${name}' must be ${wanted} (got ${describeValue(value, rule)})`,
+      { backend },
+    );
+  }
+}
+
+/** What `value` fails to be under `rule`, or `undefined` when it meets it. */
+function unmetRule(rule: OptionRule, value: unknown): string | undefined {
+  if (Array.isArray(rule)) return rule.includes(value as string) ? undefined : `one of ${rule.join(', ')}`;
+  const number = typeof value === 'number' ? value : Number.NaN;
+  switch (rule) {
+    case 'string':
+      return typeof value === 'string' ? undefined : 'a string';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'true or false';
+    case 'echo':
+      return typeof value === 'boolean' || typeof value === 'function' ? undefined : 'true, false or a function';
+    case 'number':
+      return Number.isFinite(number) ? undefined : 'a finite number';
+    case 'integer':
+      return Number.isSafeInteger(number) ? undefined : 'a whole number';
+    case 'port':
+      return Number.isInteger(number) && number >= 1 && number <= 65_535 ? undefined : 'a port number from 1 to 65535';
+    case 'milliseconds':
+      return number >= 0 && number <= MAX_TIMER_MS ? undefined : `a number of milliseconds from 0 to ${MAX_TIMER_MS}`;
+    case 'positive milliseconds':
+      return number > 0 && number <= MAX_TIMER_MS
+        ? undefined
+        : `a number of milliseconds above 0, at most ${MAX_TIMER_MS}`;
+  }
+  return undefined;
+}
+
+function describeValue(value: unknown, rule: OptionRule): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string' && Array.isArray(rule)) return `'${value.slice(0, 40)}'`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 /** `value` if it is a non-empty string, else an `OperationError` naming the option. */
 export function requireString(value: unknown, name: string, backend: string): string {
   if (typeof value === 'string' && value !== '') return value;

@@ -61,6 +61,14 @@ export function driverSuffixOf(url: string): string | undefined {
   return plus < 0 ? undefined : scheme.slice(plus + 1);
 }
 
+/** Reads a `true` / `false` query parameter, or `undefined` when absent; anything else is refused. */
+export function boolParam(params: URLSearchParams, name: string): boolean | undefined {
+  const raw = params.get(name);
+  if (raw === null) return undefined;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new OperationError(`URL parameter '${name}' must be true or false, got '${raw}'`);
+}
+
 /** Reads an integer query parameter, or `undefined` when absent. */
 export function intParam(params: URLSearchParams, name: string): number | undefined {
   const raw = params.get(name);

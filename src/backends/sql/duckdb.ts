@@ -6,9 +6,9 @@ import type { JsonObject } from '../../core/json.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
 import { loadDriver } from '../kit/load-driver.ts';
-import { checkKnownOptions, checkKnownParams, optionsFromConfig, requireString } from '../kit/options.ts';
+import { checkKnownParams, checkOptions, type OptionRules, optionsFromConfig, requireString } from '../kit/options.ts';
 import { SerialQueue } from '../kit/serial-queue.ts';
-import { driverSuffixOf, parseLocalUrl } from '../kit/store-url.ts';
+import { boolParam, driverSuffixOf, parseLocalUrl } from '../kit/store-url.ts';
 import {
   NUMBERED_HOOKS,
   SQL_CAPABILITIES,
@@ -37,7 +37,7 @@ export interface DuckdbBackendOptions {
   urlDriver?: string | undefined;
 }
 
-const OPTIONS = ['path', 'table', 'echo', 'urlDriver'];
+const OPTIONS: OptionRules = { path: 'string', table: 'string', echo: 'echo', urlDriver: 'string' };
 
 // DuckDB lets one process open a database file for writing, so "multi-process" is false
 // and conditional writes are atomic because this process's one connection runs them in order.
@@ -138,7 +138,7 @@ export class DuckdbBackend extends SqlBackend {
    * `{ create: false }` both must exist already (`StoreNotFoundError`), and nothing is created.
    */
   static async open(options: DuckdbBackendOptions, openOptions: OpenOptions = {}): Promise<DuckdbBackend> {
-    checkKnownOptions(options as unknown as Record<string, unknown>, OPTIONS, 'duckdb');
+    checkOptions(options, OPTIONS, 'duckdb');
     const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'duckdb');
     const create = openOptions.create ?? true;
     const given = requireString(options.path, 'path', 'duckdb');
@@ -187,7 +187,7 @@ export function configFromUrl(url: string): BackendConfig {
     type: 'duckdb',
     path: memory ? ':memory:' : resolve(path),
     table: params.get('table') ?? undefined,
-    echo: params.get('echo') === 'true' ? true : undefined,
+    echo: boolParam(params, 'echo'),
     urlDriver: driverSuffixOf(url),
   };
 }

@@ -1,12 +1,14 @@
 import type { Capabilities, OpenOptions } from '../../core/backend.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { loadDriver, packageOf } from '../kit/load-driver.ts';
+import { checkOptions } from '../kit/options.ts';
 import type { SqlDialect, SqlRunner } from './dialect.ts';
 import { echoingRunner } from './echo.ts';
 import { type DriverPool, poolRunner } from './pool-runner.ts';
 import {
   poolLimits,
   type ServerTarget,
+  SQL_SERVER_OPTIONS,
   type SqlServerOptions,
   serverDetails,
   serverTarget,
@@ -42,6 +44,7 @@ export async function openServerStore<D, P, C>(
   options: SqlServerOptions,
   openOptions: OpenOptions,
 ): Promise<SqlBackendSetup> {
+  checkOptions(options, SQL_SERVER_OPTIONS, engine.type);
   const target = serverTarget(engine.type, options, engine.defaultPort);
   const { options: full, label, address } = target;
   const driver = await loadDriver<D>(engine.driver, engine.type);

@@ -3,8 +3,8 @@ import { OperationError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { decodeUrlPart, parseUrl } from '../../core/url.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
-import { checkKnownOptions, checkKnownParams, passwordFrom } from '../kit/options.ts';
-import { driverSuffixOf, intParam } from '../kit/store-url.ts';
+import { checkKnownParams, type OptionRules, optionsFromConfig, passwordFrom } from '../kit/options.ts';
+import { boolParam, driverSuffixOf, intParam } from '../kit/store-url.ts';
 
 /** Connection options shared by the PostgreSQL and MySQL backends. */
 export interface SqlServerOptions {
@@ -41,20 +41,21 @@ export interface SqlServerOptions {
 }
 
 /** Option names of {@link SqlServerOptions}, for configs and URL parameters. */
-export const SQL_SERVER_OPTIONS = [
-  'host',
-  'port',
-  'user',
-  'password',
-  'passwordEnv',
-  'database',
-  'table',
-  'poolSize',
-  'maxOverflow',
-  'connectTimeoutMs',
-  'echo',
-  'urlDriver',
-] as const;
+/** The options of a server store, with what each value must be (ranges of the pool sizes: {@link poolLimits}). */
+export const SQL_SERVER_OPTIONS: OptionRules = {
+  host: 'string',
+  port: 'port',
+  user: 'string',
+  password: 'string',
+  passwordEnv: 'string',
+  database: 'string',
+  table: 'string',
+  poolSize: 'integer',
+  maxOverflow: 'integer',
+  connectTimeoutMs: 'positive milliseconds',
+  echo: 'echo',
+  urlDriver: 'string',
+};
 
 const URL_PARAMS = ['table', 'poolSize', 'maxOverflow', 'connectTimeoutMs', 'echo', 'passwordEnv'];
 
@@ -76,7 +77,7 @@ export function sqlServerConfigFromUrl(type: string, url: string, defaultPort: n
     poolSize: intParam(params, 'poolSize'),
     maxOverflow: intParam(params, 'maxOverflow'),
     connectTimeoutMs: intParam(params, 'connectTimeoutMs'),
-    echo: params.get('echo') === 'true' ? true : undefined,
+    echo: boolParam(params, 'echo'),
     passwordEnv: params.get('passwordEnv') ?? undefined,
     urlDriver: driverSuffixOf(url),
     // Kept out of toConfig(); only used to open this one connection.
@@ -84,23 +85,9 @@ export function sqlServerConfigFromUrl(type: string, url: string, defaultPort: n
   };
 }
 
-/** The options a config describes; unknown fields are refused. */
+/** The options a config describes, as `open()` takes them (and checks them: {@link SQL_SERVER_OPTIONS}). */
 export function sqlServerOptionsFromConfig(config: BackendConfig): SqlServerOptions {
-  checkKnownOptions(config, SQL_SERVER_OPTIONS, config.type);
-  return {
-    host: config.host as string | undefined,
-    port: config.port as number | undefined,
-    user: config.user as string | undefined,
-    password: config.password as string | undefined,
-    passwordEnv: config.passwordEnv as string | undefined,
-    database: config.database as string | undefined,
-    table: config.table as string | undefined,
-    poolSize: config.poolSize as number | undefined,
-    maxOverflow: config.maxOverflow as number | undefined,
-    connectTimeoutMs: config.connectTimeoutMs as number | undefined,
-    echo: config.echo as boolean | undefined,
-    urlDriver: config.urlDriver as string | undefined,
-  };
+  return optionsFromConfig<SqlServerOptions>(config);
 }
 
 /** `info()` details of a server store: its pool size, and the note of an ignored URL driver. */

@@ -5,8 +5,8 @@ import { CapacityError, ConnectionError, CorruptValueError, OperationError } fro
 import type { JsonObject } from '../../core/json.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
-import { checkKnownOptions, checkKnownParams, optionsFromConfig, requireString } from '../kit/options.ts';
-import { driverSuffixOf, intParam, parseLocalUrl } from '../kit/store-url.ts';
+import { checkKnownParams, checkOptions, type OptionRules, optionsFromConfig, requireString } from '../kit/options.ts';
+import { boolParam, driverSuffixOf, intParam, parseLocalUrl } from '../kit/store-url.ts';
 import { SQL_CAPABILITIES, type SqlDialect, type SqlRow, type SqlRunner, TEXT_KEY_HOOKS } from './dialect.ts';
 import { echoingRunner, type SqlEcho } from './echo.ts';
 import { missingDatabase, openFailure } from './open-failure.ts';
@@ -43,7 +43,14 @@ export interface SqliteBackendOptions {
   urlDriver?: string | undefined;
 }
 
-const OPTIONS = ['path', 'table', 'busyTimeoutMs', 'driver', 'echo', 'urlDriver'];
+const OPTIONS: OptionRules = {
+  path: 'string',
+  table: 'string',
+  busyTimeoutMs: 'milliseconds',
+  driver: 'string',
+  echo: 'echo',
+  urlDriver: 'string',
+};
 
 export type { SqlEcho, SqliteDriverName };
 
@@ -221,7 +228,7 @@ export class SqliteBackend extends SqlBackend {
    * `{ create: false }` both must exist already (`StoreNotFoundError`), and nothing is created.
    */
   static async open(options: SqliteBackendOptions, openOptions: OpenOptions = {}): Promise<SqliteBackend> {
-    checkKnownOptions(options as unknown as Record<string, unknown>, OPTIONS, 'sqlite');
+    checkOptions(options, OPTIONS, 'sqlite');
     const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'sqlite');
     if (options.driver !== undefined && !DRIVERS.includes(options.driver)) {
       throw new OperationError(`Unknown sqlite driver '${options.driver}' (known: ${DRIVERS.join(', ')})`, {
@@ -289,7 +296,7 @@ export function configFromUrl(url: string): BackendConfig {
     table: params.get('table') ?? undefined,
     busyTimeoutMs: intParam(params, 'busyTimeoutMs'),
     driver: params.get('driver') ?? undefined,
-    echo: params.get('echo') === 'true' ? true : undefined,
+    echo: boolParam(params, 'echo'),
     urlDriver: driverSuffixOf(url),
   };
 }
