@@ -158,17 +158,37 @@ describe('openBackend and configFromUrl with random and mutated URLs and configs
       }),
       size(3000, 120),
     );
-    const configs = fc.record(
-      {
-        type: fc.constantFrom('memory', 'fs', 'sqlite', 'lmdb', 'redis', 'postgres', 'nope'),
-        path: fc.oneof(fc.constant(`${dir}/existing`), fc.string({ maxLength: 8 }), fc.integer()),
-        root: fc.oneof(fc.constant(`${dir}/existing`), fc.constant(42)),
-        maxBytes: fc.oneof(fc.integer(), fc.constant('x')),
-        host: fc.constant('127.0.0.1'),
-        bogus: fc.constant(true),
+    // Each backend's own options, each either a usable value or one of the wrong kind (a
+    // config file can hold any JSON): a string where a number or a boolean goes, numbers
+    // out of range, null, objects. Options of one backend only, so most configs get past
+    // the unknown-option check to the values (found: a negative connectTimeoutMs crashed
+    // the process inside ioredis). create: false, so nothing is ever created.
+    const oddValue = fc.constantFrom<unknown>('x', '', -5, 0, 70_000, 1e999, Number.NaN, true, null, {}, []);
+    const server = { host: '127.0.0.1', connectTimeoutMs: 2000, table: 'fuzz_never_created', echo: false };
+    const usable: Record<string, Record<string, unknown>> = {
+      memory: { maxBytes: 1000, policy: 'lru', name: 'fuzz' },
+      fs: { root: `${dir}/existing`, fsync: true, lockLeaseMs: 30_000, lockTimeoutMs: 1000 },
+      sqlite: { path: `${dir}/never.sqlite`, table: 'stowage', busyTimeoutMs: 100, driver: 'node', echo: false },
+      duckdb: { path: `${dir}/never.duckdb`, table: 'stowage', echo: false },
+      lmdb: { path: `${dir}/never-lmdb` },
+      hdf5: { path: `${dir}/never.h5`, group: 'g' },
+      redis: { host: '127.0.0.1', port: 6379, db: 0, prefix: 'fuzz_never_created', connectTimeoutMs: 2000 },
+      postgres: { ...server, port: 5432, user: 'postgres', database: 'test', poolSize: 2, maxOverflow: 0 },
+      mysql: { ...server, port: 3306, user: 'root', database: 'test', poolSize: 2, maxOverflow: 0 },
+      s3: {
+        bucket: 'fuzz-never-created',
+        endpoint: 'http://127.0.0.1:1',
+        conditionalWrites: 'none',
+        createBucket: false,
       },
-      { requiredKeys: ['type'] },
-    );
+    };
+    const configs = fc.constantFrom(...Object.keys(usable), 'nope').chain((type) => {
+      const options = Object.entries(usable[type] ?? { path: 'x' }).map(
+        ([name, value]) =>
+          [name, fc.oneof({ weight: 3, arbitrary: fc.constant(value) }, { weight: 1, arbitrary: oddValue })] as const,
+      );
+      return fc.record({ type: fc.constant(type), ...Object.fromEntries(options) }, { requiredKeys: ['type'] });
+    });
     let configsTried = 0;
     await checkProperty(
       'config fuzz',
