@@ -163,7 +163,19 @@ describe('openBackend and configFromUrl with random and mutated URLs and configs
     // out of range, null, objects. Options of one backend only, so most configs get past
     // the unknown-option check to the values (found: a negative connectTimeoutMs crashed
     // the process inside ioredis). create: false, so nothing is ever created.
-    const oddValue = fc.constantFrom<unknown>('x', '', -5, 0, 70_000, 1e999, Number.NaN, true, null, {}, []);
+    const oddValue = fc.constantFrom<unknown>(
+      'x',
+      '',
+      -5,
+      0,
+      70_000,
+      Number.POSITIVE_INFINITY,
+      Number.NaN,
+      true,
+      null,
+      {},
+      [],
+    );
     const server = { host: '127.0.0.1', connectTimeoutMs: 2000, table: 'fuzz_never_created', echo: false };
     const usable: Record<string, Record<string, unknown>> = {
       memory: { maxBytes: 1000, policy: 'lru', name: 'fuzz' },
