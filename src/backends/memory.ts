@@ -79,7 +79,10 @@ export class MemoryBackend extends BaseBackend {
     super({ trackCalls: false });
     checkOptions(options, { maxBytes: 'number', policy: EVICTION_POLICIES, name: 'string' }, 'memory');
     if (options.maxBytes !== undefined && options.maxBytes <= 0) {
-      throw new OperationError('maxBytes must be a positive number', { backend: 'memory' });
+      throw new OperationError(
+        `The memory backend's option 'maxBytes' must be a number above 0 (got ${options.maxBytes})`,
+        { backend: 'memory' },
+      );
     }
     this.#name = options.name;
     this.label = options.name ? `memory://${options.name}` : 'memory://';
@@ -255,7 +258,7 @@ export function configFromUrl(url: string): contract.BackendConfig {
   return {
     type: 'memory',
     name,
-    maxBytes: intParam(parsed.params, 'maxBytes'),
+    maxBytes: intParam(parsed.params, 'maxBytes', 'memory'),
     policy: parsed.params.get('policy') ?? undefined,
   };
 }

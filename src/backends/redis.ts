@@ -575,7 +575,7 @@ export function configFromUrl(url: string): contract.BackendConfig {
     username: u.username ? decodeUrlPart(u.username, url) : undefined,
     db: db === '' ? undefined : checkDatabaseNumber(Number(db)),
     prefix: params.get('prefix') ?? undefined,
-    connectTimeoutMs: intParam(params, 'connectTimeoutMs'),
+    connectTimeoutMs: intParam(params, 'connectTimeoutMs', 'redis'),
     passwordEnv: params.get('passwordEnv') ?? undefined,
     // Kept out of toConfig(); only used to open this one connection.
     password: u.password ? decodeUrlPart(u.password, url) : undefined,

@@ -453,7 +453,7 @@ export function configFromUrl(url: string): contract.BackendConfig {
     accessKeyId: p.get('accessKeyId') ?? (u.username ? decodeUrlPart(u.username, url) : undefined),
     secretAccessKeyEnv: p.get('secretAccessKeyEnv') ?? undefined,
     conditionalWrites,
-    createBucket: boolParam(p, 'createBucket'),
+    createBucket: boolParam(p, 'createBucket', 's3'),
     // Kept out of toConfig(); only used to open this one client.
     secretAccessKey: u.password ? decodeUrlPart(u.password, url) : undefined,
   };

@@ -14,7 +14,9 @@ import S3rver, { type S3rverObject, type S3rverStore } from 's3rver';
  * place: a GET right after a PUT the client saw succeed could read an empty or partial
  * object, and overlapping PUTs to one key could interleave. S3 is read-after-write
  * consistent and replaces objects atomically, so here each of those files is written
- * whole to a temporary file first and renamed into place before the PUT answers.
+ * whole to a temporary file first and renamed into place before the PUT answers. Each
+ * file is whole, not the three together: a read between the renames can pair the new
+ * object with its previous ETag (stowage checks the object's own checksum, not the ETag).
  *
  * `root` holds the buckets (in `root/buckets`) and the files being written (in
  * `root/partial`, outside the buckets so a listing never meets a file that is renamed
@@ -56,7 +58,8 @@ export async function startS3rver(root: string): Promise<{ server: S3rver; endpo
 
   // s3rver's own metadata writer (it picks the headers S3 keeps), pointed at temporary
   // files through a view of the store whose resource paths lead there; each is then renamed
-  // over the file s3rver reads.
+  // over the file s3rver reads. It asks for the ETag file's path even when it has no ETag
+  // to write (a copy that replaces metadata), so a path it did not write is skipped.
   store.putMetadata = async (bucket, key, metadata, md5) => {
     const staged: [temporary: string, final: string][] = [];
     const staging: S3rverStore = Object.create(store, {
@@ -70,7 +73,11 @@ export async function startS3rver(root: string): Promise<{ server: S3rver; endpo
     });
     try {
       await writeMetadata.call(staging, bucket, key, metadata, md5);
-      for (const [temporary, final] of staged) await rename(temporary, final);
+      for (const [temporary, final] of staged) {
+        await rename(temporary, final).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+      }
     } finally {
       await Promise.all(staged.map(([temporary]) => rm(temporary, { force: true })));
     }

@@ -69,9 +69,10 @@ export interface FsCompactReport extends contract.CompactReport {
 const OPTIONS: OptionRules = {
   root: 'string',
   fsync: 'boolean',
-  // A lease of 0 would let every waiter take a held lock at once.
-  lockLeaseMs: 'positive milliseconds',
-  lockTimeoutMs: 'milliseconds',
+  // Compared with clocks, never given to a timer, so Infinity (a lease that never expires)
+  // is allowed; a lease of 0 would let every waiter take a held lock at once.
+  lockLeaseMs: 'positive duration',
+  lockTimeoutMs: 'duration',
 };
 
 const CAPABILITIES: contract.Capabilities = {
@@ -716,7 +717,7 @@ export function configFromUrl(url: string): contract.BackendConfig {
   const { path, params } = parseLocalUrl(url);
   if (path === '') throw new OperationError(`A file URL needs a directory: ${url}`);
   checkKnownParams(params, ['fsync'], 'fs');
-  return { type: 'fs', root: resolve(path), fsync: boolParam(params, 'fsync') };
+  return { type: 'fs', root: resolve(path), fsync: boolParam(params, 'fsync', 'fs') };
 }
 
 function isFolder(path: string): boolean {

@@ -17,15 +17,19 @@ export function checkKnownOptions(
 
 /**
  * What an option's value must be: a string, `true` / `false`, a number of milliseconds
- * (`milliseconds` from 0, `positive milliseconds` from 1; at most Node's timer limit), a
- * whole number (`integer`; its range checked where it is used), a number, a TCP port,
- * an SQL echo (`true` / `false` or a function of the statement), or one of listed strings.
+ * handed to a timer or a driver (`milliseconds` from 0, `positive milliseconds` above 0;
+ * at most Node's timer limit), a span of time only compared with clocks (`duration` from
+ * 0, `positive duration` above 0; `Infinity` allowed), a whole number (`integer`; its
+ * range checked where it is used), a number, a TCP port, an SQL echo (`true` / `false`
+ * or a function of the statement), or one of listed strings.
  */
 export type OptionRule =
   | 'string'
   | 'boolean'
   | 'milliseconds'
   | 'positive milliseconds'
+  | 'duration'
+  | 'positive duration'
   | 'integer'
   | 'number'
   | 'port'
@@ -42,8 +46,9 @@ const MAX_TIMER_MS = 2_147_483_647;
  * Refuses options a backend does not know (as {@link checkKnownOptions}) and options whose
  * value breaks its rule, naming the option and what it must be: a `fsync: 'no'` or a
  * `connectTimeoutMs: -5` fails here, not as a silent truthy value or a driver's crash.
- * Values set to `undefined` count as not given. A string's value is never repeated in the
- * error (it may be a password); numbers and the strings of a listed choice are.
+ * Values set to `undefined` count as not given. The value itself is repeated in the error
+ * only as a number where the rule asks for one, or as one of a listed choice's strings:
+ * anything else may be a password in the wrong place.
  */
 export function checkOptions(given: object, rules: OptionRules, backend: string): void {
   const options = given as Readonly<Record<string, unknown>>;
@@ -83,13 +88,28 @@ function unmetRule(rule: OptionRule, value: unknown): string | undefined {
       return number > 0 && number <= MAX_TIMER_MS
         ? undefined
         : `a number of milliseconds above 0, at most ${MAX_TIMER_MS}`;
+    case 'duration':
+      return number >= 0 ? undefined : 'a number of milliseconds from 0 (Infinity allowed)';
+    case 'positive duration':
+      return number > 0 ? undefined : 'a number of milliseconds above 0 (Infinity allowed)';
   }
   return undefined;
 }
 
+const NUMERIC_RULES: readonly OptionRule[] = [
+  'number',
+  'integer',
+  'port',
+  'milliseconds',
+  'positive milliseconds',
+  'duration',
+  'positive duration',
+];
+
 function describeValue(value: unknown, rule: OptionRule): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string' && Array.isArray(rule)) return `'${value.slice(0, 40)}'`;
+  const choice = Array.isArray(rule);
+  if (typeof value === 'number' && (choice || NUMERIC_RULES.includes(rule))) return String(value);
+  if (typeof value === 'string' && choice) return `'${value.slice(0, 40)}'`;
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;

@@ -61,19 +61,24 @@ export function driverSuffixOf(url: string): string | undefined {
   return plus < 0 ? undefined : scheme.slice(plus + 1);
 }
 
-/** Reads a `true` / `false` query parameter, or `undefined` when absent; anything else is refused. */
-export function boolParam(params: URLSearchParams, name: string): boolean | undefined {
+/** Reads a `true` / `false` query parameter of a `backend` URL, or `undefined` when absent; anything else is refused. */
+export function boolParam(params: URLSearchParams, name: string, backend: string): boolean | undefined {
   const raw = params.get(name);
   if (raw === null) return undefined;
   if (raw === 'true' || raw === 'false') return raw === 'true';
-  throw new OperationError(`URL parameter '${name}' must be true or false, got '${raw}'`);
+  throw new OperationError(`URL parameter '${name}' of the ${backend} backend must be true or false, got '${raw}'`, {
+    backend,
+  });
 }
 
-/** Reads an integer query parameter, or `undefined` when absent. */
-export function intParam(params: URLSearchParams, name: string): number | undefined {
+/** Reads an integer query parameter of a `backend` URL, or `undefined` when absent. */
+export function intParam(params: URLSearchParams, name: string, backend: string): number | undefined {
   const raw = params.get(name);
   if (raw === null) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n)) throw new OperationError(`URL parameter '${name}' must be an integer, got '${raw}'`);
+  if (!Number.isInteger(n))
+    throw new OperationError(`URL parameter '${name}' of the ${backend} backend must be an integer, got '${raw}'`, {
+      backend,
+    });
   return n;
 }

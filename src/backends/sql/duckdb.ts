@@ -187,7 +187,7 @@ export function configFromUrl(url: string): BackendConfig {
     type: 'duckdb',
     path: memory ? ':memory:' : resolve(path),
     table: params.get('table') ?? undefined,
-    echo: boolParam(params, 'echo'),
+    echo: boolParam(params, 'echo', 'duckdb'),
     urlDriver: driverSuffixOf(url),
   };
 }

@@ -40,7 +40,6 @@ export interface SqlServerOptions {
   urlDriver?: string | undefined;
 }
 
-/** Option names of {@link SqlServerOptions}, for configs and URL parameters. */
 /** The options of a server store, with what each value must be (ranges of the pool sizes: {@link poolLimits}). */
 export const SQL_SERVER_OPTIONS: OptionRules = {
   host: 'string',
@@ -74,10 +73,10 @@ export function sqlServerConfigFromUrl(type: string, url: string, defaultPort: n
     user: u.username ? decodeUrlPart(u.username, url) : undefined,
     database: u.pathname.replace(/^\//, '') || undefined,
     table: params.get('table') ?? undefined,
-    poolSize: intParam(params, 'poolSize'),
-    maxOverflow: intParam(params, 'maxOverflow'),
-    connectTimeoutMs: intParam(params, 'connectTimeoutMs'),
-    echo: boolParam(params, 'echo'),
+    poolSize: intParam(params, 'poolSize', type),
+    maxOverflow: intParam(params, 'maxOverflow', type),
+    connectTimeoutMs: intParam(params, 'connectTimeoutMs', type),
+    echo: boolParam(params, 'echo', type),
     passwordEnv: params.get('passwordEnv') ?? undefined,
     urlDriver: driverSuffixOf(url),
     // Kept out of toConfig(); only used to open this one connection.

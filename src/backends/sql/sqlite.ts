@@ -43,18 +43,18 @@ export interface SqliteBackendOptions {
   urlDriver?: string | undefined;
 }
 
+const DRIVERS: readonly SqliteDriverName[] = ['node', 'better-sqlite3'];
+
 const OPTIONS: OptionRules = {
   path: 'string',
   table: 'string',
   busyTimeoutMs: 'milliseconds',
-  driver: 'string',
+  driver: DRIVERS,
   echo: 'echo',
   urlDriver: 'string',
 };
 
 export type { SqlEcho, SqliteDriverName };
-
-const DRIVERS: readonly SqliteDriverName[] = ['node', 'better-sqlite3'];
 
 // SQLITE_MAX_LENGTH of both drivers' builds.
 const CAPABILITIES: Capabilities = { ...SQL_CAPABILITIES, maxValueBytes: 1_000_000_000 };
@@ -230,11 +230,6 @@ export class SqliteBackend extends SqlBackend {
   static async open(options: SqliteBackendOptions, openOptions: OpenOptions = {}): Promise<SqliteBackend> {
     checkOptions(options, OPTIONS, 'sqlite');
     const table = checkIdentifier(options.table ?? 'stowage', 'table name', 'sqlite');
-    if (options.driver !== undefined && !DRIVERS.includes(options.driver)) {
-      throw new OperationError(`Unknown sqlite driver '${options.driver}' (known: ${DRIVERS.join(', ')})`, {
-        backend: 'sqlite',
-      });
-    }
     const create = openOptions.create ?? true;
     const given = requireString(options.path, 'path', 'sqlite');
     const path = given === ':memory:' ? ':memory:' : resolve(given);
@@ -294,9 +289,9 @@ export function configFromUrl(url: string): BackendConfig {
     type: 'sqlite',
     path: memory ? ':memory:' : resolve(path),
     table: params.get('table') ?? undefined,
-    busyTimeoutMs: intParam(params, 'busyTimeoutMs'),
+    busyTimeoutMs: intParam(params, 'busyTimeoutMs', 'sqlite'),
     driver: params.get('driver') ?? undefined,
-    echo: boolParam(params, 'echo'),
+    echo: boolParam(params, 'echo', 'sqlite'),
     urlDriver: driverSuffixOf(url),
   };
 }
