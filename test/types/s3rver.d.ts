@@ -13,7 +13,7 @@ declare module 's3rver' {
   /** The filesystem store behind s3rver (lib/stores/filesystem.js). */
   export interface S3rverStore {
     getResourcePath(bucket: string, key: string, resource: string): string;
-    putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+    putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
     putObject(object: S3rverObject): Promise<{ size: number; md5: string }>;
   }
 
