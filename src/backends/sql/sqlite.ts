@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { AttrFilter, BackendConfig, Capabilities, OpenOptions } from '../../core/backend.ts';
-import { CapacityError, ConnectionError, CorruptValueError, OperationError } from '../../core/errors.ts';
+import { CapacityError, ConnectionError, CorruptValueError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { classifyDriverError } from '../kit/driver-errors.ts';
 import { checkIdentifier } from '../kit/identifiers.ts';
